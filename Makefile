@@ -1,0 +1,41 @@
+# Two entry points: `make run` (local sandbox + service) and `make test` (whole suite).
+# Each bootstraps .venv from the hash-pinned lock file, so a fresh machine gets CI's exact versions.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck chaos bench clean lock
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m hmpps_sandbox run
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+chaos: $(STAMP)
+	CHAOS_LONG=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/chaos
+
+bench: $(STAMP)
+	$(BIN)/python bench/throughput.py
+
+lock:
+	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Per-domain fakes: each module's `install(estate)` adds its NOMIS, mapping and DPS routes."""

@@ -1,0 +1,197 @@
+"""Builds the web app and owns the service's lifetime: clients, queues, listeners, shutdown."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiohttp
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+
+from prisoner_to_nomis_update import APP_NAME, __version__
+from prisoner_to_nomis_update.domains import DOMAINS
+from prisoner_to_nomis_update.framework.auth import JwtValidator
+from prisoner_to_nomis_update.framework.dispatch import message_handler
+from prisoner_to_nomis_update.framework.domain import Domain, DomainContext, DomainFactory
+from prisoner_to_nomis_update.framework.http import ApiClients, HttpSession
+from prisoner_to_nomis_update.framework.listener import QueueListener
+from prisoner_to_nomis_update.framework.queues import QueueService
+from prisoner_to_nomis_update.framework.telemetry import AppInsightsExporter, LogExporter, Telemetry
+from prisoner_to_nomis_update.settings import ApiSettings, ConfigError, Settings
+from prisoner_to_nomis_update.web import health, info, queue_admin
+from prisoner_to_nomis_update.web.errors import install_error_handlers
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_GRACE_SECONDS = 30.0
+
+
+def default_telemetry(settings: Settings) -> Telemetry:
+    telemetry = Telemetry([LogExporter()])
+    if settings.appinsights_connection_string:
+        telemetry.add_exporter(AppInsightsExporter(settings.appinsights_connection_string, APP_NAME))
+    return telemetry
+
+
+class Service:
+    """Everything one process runs: API clients, the queue registry, the domains and their listeners."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        telemetry: Telemetry | None = None,
+        domains: Sequence[DomainFactory] = DOMAINS,
+        shutdown_grace_seconds: float = SHUTDOWN_GRACE_SECONDS,
+    ) -> None:
+        self.settings = settings
+        self.telemetry = telemetry or default_telemetry(settings)
+        self.http = HttpSession()
+        self.apis = ApiClients(self.http, settings.auth_base_url, settings.apis)
+        self.queues = QueueService(settings, self.telemetry)
+        self.context = DomainContext(settings, self.telemetry, self.apis, self.queues)
+        self.domains: list[Domain] = [factory(self.context) for factory in domains]
+        self.listeners: list[QueueListener] = []
+        self.shutdown_grace_seconds = shutdown_grace_seconds
+        self.ready = False
+        self.app = self._build_app()
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        return self.http.session
+
+    def health_apis(self) -> list[ApiSettings]:
+        return list(self.settings.apis.values())
+
+    def domain_for_queue(self, queue_id: str) -> Domain | None:
+        return next((domain for domain in self.domains if domain.queue_id == queue_id), None)
+
+    def batch_job(self, batch_type: str) -> Any:
+        for domain in self.domains:
+            if batch_type in domain.batch_jobs:
+                return domain.batch_jobs[batch_type]
+        known = sorted(job for domain in self.domains for job in domain.batch_jobs)
+        raise ConfigError(f"BATCH_TYPE {batch_type!r} is not a known batch type (known: {', '.join(known)})")
+
+    async def start(self, listen: bool = True) -> None:
+        await self.http.open()
+        self.app.state.jwt_validator = JwtValidator(self.http.session, self.settings.auth_base_url)
+        subscriptions = {domain.queue_id: domain.subscriptions for domain in self.domains}
+        await self.queues.start(subscriptions)
+        if listen:
+            for queue in self.queues.queues.values():
+                domain = self.domain_for_queue(queue.queue_id)
+                if domain is None:
+                    log.warning("Queue %s is configured but no domain consumes it", queue.queue_id)
+                    continue
+                listener = QueueListener(
+                    self.queues,
+                    queue,
+                    message_handler(domain, self.settings.feature_switches, self.telemetry),
+                    self.telemetry,
+                    self.settings.default_error_visibility_timeout,
+                    self.settings.wait_time_seconds,
+                )
+                await listener.start()
+                self.listeners.append(listener)
+                log.info("Listening to %s (%s)", queue.queue_id, queue.name)
+        self.ready = True
+
+    async def stop(self) -> None:
+        self.ready = False
+        for listener in self.listeners:
+            await listener.stop(self.shutdown_grace_seconds)
+        self.listeners.clear()
+        await self.queues.close()
+        await self.http.close()
+        await self.telemetry.close()
+
+    def _build_app(self) -> FastAPI:
+        @asynccontextmanager
+        async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+            await self.start()
+            try:
+                yield
+            finally:
+                await self.stop()
+
+        app = FastAPI(
+            title="Prisoner to NOMIS update API",
+            description="Handles HMPPS domain events for NOMIS updates",
+            version=__version__,
+            openapi_url="/v3/api-docs",
+            docs_url=None,
+            redoc_url=None,
+            lifespan=lifespan,
+        )
+        app.state.service = self
+        install_error_handlers(app)
+        app.include_router(health.router)
+        app.include_router(info.router)
+        app.include_router(queue_admin.build_router(self.settings.queue_admin_role))
+        for domain in self.domains:
+            if domain.router is not None:
+                app.include_router(domain.router)
+        _install_docs(app)
+        return app
+
+
+def _install_docs(app: FastAPI) -> None:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+            contact={"name": "HMPPS Digital Studio", "email": "feedback@digital.justice.gov.uk"},
+            servers=[
+                {
+                    "url": "https://prisoner-to-nomis-update-dev.hmpps.service.justice.gov.uk",
+                    "description": "Development",
+                },
+                {
+                    "url": "https://prisoner-to-nomis-update-preprod.hmpps.service.justice.gov.uk",
+                    "description": "PreProd",
+                },
+                {
+                    "url": "https://prisoner-to-nomis-update.hmpps.service.justice.gov.uk",
+                    "description": "Prod",
+                },
+                {"url": "http://localhost:8080", "description": "Local"},
+            ],
+        )
+        components = schema.setdefault("components", {})
+        components.setdefault("securitySchemes", {})["bearer-jwt"] = {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "in": "header",
+            "name": "Authorization",
+            "description": "An HMPPS Auth access token.",
+        }
+        schema["security"] = [{"bearer-jwt": ["read", "write"]}]
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+    @app.get("/swagger-ui/index.html", include_in_schema=False)
+    async def swagger_ui(configUrl: str = "/v3/api-docs") -> HTMLResponse:
+        openapi_url = "/v3/api-docs" if configUrl.endswith("/swagger-config") else configUrl
+        return get_swagger_ui_html(openapi_url=openapi_url, title="Prisoner to NOMIS update API")
+
+    @app.get("/swagger-ui.html", include_in_schema=False)
+    async def swagger_redirect() -> RedirectResponse:
+        return RedirectResponse(
+            "/swagger-ui/index.html?configUrl=/v3/api-docs/swagger-config", status_code=302
+        )
+
+    @app.get("/v3/api-docs/swagger-config", include_in_schema=False)
+    async def swagger_config() -> JSONResponse:
+        return JSONResponse({"url": "/v3/api-docs", "configUrl": "/v3/api-docs/swagger-config"})

@@ -1,0 +1,10 @@
+"""Every domain the service runs: one line each."""
+
+from __future__ import annotations
+
+from prisoner_to_nomis_update.domains import visits
+from prisoner_to_nomis_update.framework.domain import DomainFactory
+
+DOMAINS: list[DomainFactory] = [
+    visits.build,
+]

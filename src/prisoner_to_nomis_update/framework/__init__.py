@@ -1,0 +1,1 @@
+"""Everything a domain reuses and none re-writes."""

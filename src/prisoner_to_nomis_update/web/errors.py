@@ -1,0 +1,76 @@
+"""Error bodies in the HMPPS ErrorResponse shape (framework.md 7.2)."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from prisoner_to_nomis_update.framework.auth import Forbidden, Unauthorised
+from prisoner_to_nomis_update.framework.errors import BadRequest, Conflict, NotFound, ValidationFailure
+
+log = logging.getLogger(__name__)
+
+
+class ErrorResponse(BaseModel):
+    status: int
+    errorCode: int | None = None
+    userMessage: str | None = None
+    developerMessage: str | None = None
+    moreInfo: str | None = None
+
+
+def error_response(status: int, user_message: str, developer_message: str | None) -> JSONResponse:
+    body = ErrorResponse(status=status, userMessage=user_message, developerMessage=developer_message)
+    return JSONResponse(body.model_dump(), status_code=status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Unauthorised)
+    async def unauthorised(_: Request, error: Unauthorised) -> Response:
+        return Response(status_code=401, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(_: Request, error: Forbidden) -> Response:
+        return error_response(403, str(error), str(error))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, error: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in problem.get('loc', ()))}: {problem.get('msg')}"
+            for problem in error.errors()
+        )
+        missing = all(problem.get("type") == "missing" for problem in error.errors())
+        prefix = "Missing request parameter" if missing else "Invalid Argument"
+        return error_response(400, f"{prefix}: {problems}", problems)
+
+    @app.exception_handler(ValidationFailure)
+    async def validation(_: Request, error: ValidationFailure) -> Response:
+        return error_response(400, f"Validation failure: {error}", str(error))
+
+    @app.exception_handler(BadRequest)
+    async def bad_request(_: Request, error: BadRequest) -> Response:
+        return error_response(400, f"Bad Request: {error}", str(error))
+
+    @app.exception_handler(NotFound)
+    async def not_found(_: Request, error: NotFound) -> Response:
+        return error_response(404, f"Not Found: {error}", str(error))
+
+    @app.exception_handler(Conflict)
+    async def conflict(_: Request, error: Conflict) -> Response:
+        return error_response(409, str(error), str(error))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_exception(_: Request, error: StarletteHTTPException) -> Response:
+        if error.status_code == 404:
+            return error_response(404, f"Not Found: {error.detail}", str(error.detail))
+        return error_response(error.status_code, str(error.detail), str(error.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, error: Exception) -> Response:
+        log.error("Unexpected error: %s", error, exc_info=error)
+        return error_response(500, f"Unexpected error: {error}", str(error))
