@@ -112,8 +112,14 @@ class Estate:
             raise RuntimeError("the estate is not started")
         return await self.publisher.publish(event)
 
-    def service_env(self, queue_prefix: str = "", **overrides: str) -> dict[str, str]:
-        """The environment that wires the service to this estate (localstack mode)."""
+    def service_env(
+        self, queue_prefix: str = "", queues: list[str] | None = None, **overrides: str
+    ) -> dict[str, str]:
+        """The environment that wires the service to this estate (localstack mode).
+
+        `queues` limits the queue ids configured (all plugin queues by default), which keeps a test's
+        service to the listeners it needs.
+        """
         env = {
             "HMPPS_SQS_PROVIDER": "localstack",
             "HMPPS_SQS_LOCALSTACK_URL": self.moto.url,
@@ -130,7 +136,7 @@ class Estate:
             env[f"{credentials}_CLIENT_SECRET"] = "sandbox-secret"
         for name, fake in self.dps.items():
             env[DPS_ENV[name]] = fake.url
-        for queue_id in self.queues:
+        for queue_id in self.queues if queues is None else queues:
             upper = queue_id.upper()
             env[f"HMPPS_SQS_QUEUES_{upper}_QUEUE_NAME"] = queue_name(queue_id, queue_prefix)
             env[f"HMPPS_SQS_QUEUES_{upper}_DLQ_NAME"] = dlq_name(queue_id, queue_prefix)

@@ -36,12 +36,13 @@ class ServiceHarness:
         self,
         estate: Estate,
         env: dict[str, str] | None = None,
+        queues: list[str] | None = None,
         domains: list[DomainFactory] | None = None,
         shutdown_grace_seconds: float = 5.0,
     ) -> None:
         self.estate = estate
         self.prefix = f"t{uuid.uuid4().hex[:8]}_"
-        self.env = estate.service_env(self.prefix, **{**TEST_ENV, **(env or {})})
+        self.env = estate.service_env(self.prefix, queues, **{**TEST_ENV, **(env or {})})
         self.settings = load_settings(self.env)
         self.recorder = RecordingExporter()
         kwargs: dict[str, Any] = {"shutdown_grace_seconds": shutdown_grace_seconds}

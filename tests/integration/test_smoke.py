@@ -8,7 +8,7 @@ from hmpps_sandbox.harness import running_service
 
 @pytest.mark.scenario("visits-and-incentives", 1)
 async def test_booked_visit_reaches_nomis(clean_estate: Estate) -> None:
-    async with running_service(clean_estate) as harness:
+    async with running_service(clean_estate, queues=["visit"]) as harness:
         visits = clean_estate.plugins["visits"]
         await visits.act("12", "book", {"prisonerId": "A32323Y"})
         await harness.wait_for_event("visit-create-success")
