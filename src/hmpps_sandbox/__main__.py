@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -21,6 +22,20 @@ import orjson
 from hmpps_sandbox.estate import RUN_PORTS, Estate
 
 SERVICE_PORT = int(os.environ.get("SERVER_PORT", "8080"))
+# Written by `run` so other commands (batch jobs, scripts) can reach the running sandbox.
+ENV_FILE = Path("sandbox-data/service.env")
+
+
+def _write_env_file(env: dict[str, str]) -> None:
+    ENV_FILE.parent.mkdir(exist_ok=True)
+    ENV_FILE.write_text("".join(f"{key}={value}\n" for key, value in sorted(env.items())))
+
+
+def _sandbox_env() -> dict[str, str]:
+    if not ENV_FILE.exists():
+        raise SystemExit(f"{ENV_FILE} not found: start the sandbox first with `make run`")
+    lines = ENV_FILE.read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if "=" in line)
 
 
 def _fake_url(name: str) -> str:
@@ -55,12 +70,9 @@ async def run() -> int:
 
     estate.moto = MotoServer(port=RUN_PORTS["moto"])
     await estate.start(ports=RUN_PORTS)
-    env = {
-        **os.environ,
-        **estate.service_env(),
-        "SERVER_PORT": str(SERVICE_PORT),
-        "MOCK_VISITS_ENABLED": "false",
-    }
+    service_env = {**estate.service_env(), "SERVER_PORT": str(SERVICE_PORT)}
+    _write_env_file(service_env)
+    env = {**os.environ, **service_env}
     service = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "prisoner_to_nomis_update", "serve", env=env
     )
@@ -93,7 +105,7 @@ def _print_banner(estate: Estate) -> None:
         f"  HMPPS Auth     {estate.auth.url}",
         f"  NOMIS          {estate.nomis.url}",
         f"  mapping        {estate.mapping.url}",
-        *(f"  DPS {name:<11}{fake.url}" for name, fake in estate.dps.items()),
+        *(f"  DPS {name:<20} {fake.url}" for name, fake in estate.dps.items()),
         "",
         "Book a visit (DPS change + domain event) and see it reach NOMIS:",
         "  .venv/bin/python -m hmpps_sandbox visit book VSIP-1",
@@ -121,6 +133,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     token = commands.add_parser("token", help="print a user token with the given roles")
     token.add_argument("roles", nargs="*")
+    commands.add_parser("env", help="print the service environment of the running sandbox")
+    batch = commands.add_parser("batch", help="run a batch job of the service against the running sandbox")
+    batch.add_argument("batch_type", help="e.g. INCENTIVES_RECON")
+    batch.add_argument("extra", nargs=argparse.REMAINDER, help="further arguments, e.g. --date 2024-03-01")
     journal = commands.add_parser("journal", help="print the requests a fake API received")
     journal.add_argument("api", help="nomis, mapping, hmpps-auth or a DPS api name such as visits")
     args = parser.parse_args(argv)
@@ -134,6 +150,12 @@ def main(argv: list[str] | None = None) -> int:
         result = _call("POST", f"{_fake_url('visits')}/__visits/{args.reference}/{args.action}", changes)
         print(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
         return 0
+    if args.command == "env":
+        print("".join(f"{key}={value}\n" for key, value in _sandbox_env().items()), end="")
+        return 0
+    if args.command == "batch":
+        command = [sys.executable, "-m", "prisoner_to_nomis_update", "batch", args.batch_type, *args.extra]
+        os.execve(sys.executable, command, {**os.environ, **_sandbox_env()})
     if args.command == "token":
         result = _call("POST", f"{_fake_url('hmpps-auth')}/__mint", {"roles": args.roles})
         print(result["access_token"])

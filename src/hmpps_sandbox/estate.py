@@ -11,6 +11,11 @@ from typing import Any
 
 from hmpps_sandbox.auth import FakeAuth
 from hmpps_sandbox.aws import EventPublisher
+from hmpps_sandbox.domains import activities as activities_fakes
+from hmpps_sandbox.domains import incentives as incentives_fakes
+from hmpps_sandbox.domains import nonassociations as nonassociations_fakes
+from hmpps_sandbox.domains import prisoners as prisoners_fakes
+from hmpps_sandbox.domains import sentencing as sentencing_fakes
 from hmpps_sandbox.domains import visits
 from hmpps_sandbox.fake import FakeApi
 from hmpps_sandbox.moto_server import MotoServer
@@ -30,7 +35,12 @@ DPS_ENV = {
 }
 
 PLUGINS: dict[str, Callable[[Estate], Any]] = {
+    "prisoners": prisoners_fakes.install,  # shared NOMIS population: before the domain plugins
     "visits": visits.install,
+    "activities": activities_fakes.install,
+    "nonassociations": nonassociations_fakes.install,
+    "incentives": incentives_fakes.install,
+    "sentencing": sentencing_fakes.install,
 }
 
 # Fixed ports for `make run`, the original's local ports where it had them.
@@ -66,7 +76,10 @@ class Estate:
         self.dps: dict[str, FakeApi] = {}
         self.queues: dict[str, tuple[str, ...]] = {}
         self.publisher: EventPublisher | None = None
-        self.plugins: dict[str, Any] = {name: install(self) for name, install in PLUGINS.items()}
+        # Filled one by one so a plugin can use the ones installed before it (PLUGINS order).
+        self.plugins: dict[str, Any] = {}
+        for name, install in PLUGINS.items():
+            self.plugins[name] = install(self)
 
     # ---- wiring used by plugins ----------------------------------------------------------------
 

@@ -10,6 +10,7 @@ Paths in the journal and fault patterns are the full request path, base path inc
 from __future__ import annotations
 
 import asyncio
+import random
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -41,7 +42,11 @@ class JournalEntry:
 
 @dataclass
 class Fault:
-    """An injected failure: answer ``status`` (unless 0) after ``delay_seconds``, ``remaining`` times."""
+    """An injected failure: answer ``status`` (unless 0) after ``delay_seconds``, ``remaining`` times.
+
+    With ``probability`` below 1 each matching request is hit only with that chance (a miss neither
+    fires nor uses up ``remaining``), which models a flaky rather than a broken dependency.
+    """
 
     method: str | None
     path_pattern: str
@@ -49,6 +54,7 @@ class Fault:
     delay_seconds: float
     remaining: int | None
     body: Any = None
+    probability: float = 1.0
 
     def matches(self, method: str, path: str) -> bool:
         if self.method is not None and self.method.upper() != method.upper():
@@ -132,6 +138,8 @@ class FakeApi:
         self._reset_hooks: list[Callable[[], None]] = []
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
+        # Seeded so a chaos run's pattern of faults can be repeated.
+        self.random = random.Random(0)
 
         self._control_paths = {
             self.base_path + _JOURNAL_PATH,
@@ -210,11 +218,18 @@ class FakeApi:
         delay_seconds: float = 0.0,
         count: int | None = 1,
         body: Any = None,
+        probability: float = 1.0,
     ) -> Fault:
-        """Make the next ``count`` matching requests (None: all) fail with ``status`` after a delay."""
+        """Make the next ``count`` matching requests (None: all) fail with ``status`` after a delay.
+
+        ``status=0`` only delays the request, which then gets its normal answer; ``probability`` makes
+        the fault hit each matching request with that chance only.
+        """
         re.compile(path_pattern)  # fail fast on a bad pattern
         if count is not None and count < 1:
             raise ValueError("count must be at least 1, or None for forever")
+        if not 0.0 < probability <= 1.0:
+            raise ValueError("probability must be in (0, 1]")
         fault = Fault(
             method=method.upper() if method else None,
             path_pattern=path_pattern,
@@ -222,6 +237,7 @@ class FakeApi:
             delay_seconds=delay_seconds,
             remaining=count,
             body=body,
+            probability=probability,
         )
         self.faults.append(fault)
         return fault
@@ -233,12 +249,15 @@ class FakeApi:
         """Clear the journal, the faults and every plugin's state (through the reset hooks)."""
         self.journal.clear()
         self.faults.clear()
+        self.random.seed(0)
         for hook in self._reset_hooks:
             hook()
 
     def _take_fault(self, method: str, path: str) -> Fault | None:
         for fault in self.faults:
             if fault.matches(method, path):
+                if fault.probability < 1.0 and self.random.random() >= fault.probability:
+                    continue
                 if fault.remaining is not None:
                     fault.remaining -= 1
                     if fault.remaining <= 0:
@@ -305,6 +324,7 @@ class FakeApi:
                 delay_seconds=float(data.get("delay_seconds", 0.0)),
                 count=None if data.get("count", 1) is None else int(data.get("count", 1)),
                 body=data.get("body"),
+                probability=float(data.get("probability", 1.0)),
             )
         except (re.error, ValueError, TypeError) as exc:
             return error_response(400, f"invalid fault: {exc}")

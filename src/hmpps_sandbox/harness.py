@@ -39,9 +39,11 @@ class ServiceHarness:
         queues: list[str] | None = None,
         domains: list[DomainFactory] | None = None,
         shutdown_grace_seconds: float = 5.0,
+        prefix: str | None = None,
     ) -> None:
         self.estate = estate
-        self.prefix = f"t{uuid.uuid4().hex[:8]}_"
+        # Reusing another harness's prefix puts a second service on the same queues (a restart).
+        self.prefix = prefix if prefix is not None else f"t{uuid.uuid4().hex[:8]}_"
         self.env = estate.service_env(self.prefix, queues, **{**TEST_ENV, **(env or {})})
         self.settings = load_settings(self.env)
         self.recorder = RecordingExporter()

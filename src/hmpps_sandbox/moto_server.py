@@ -48,7 +48,7 @@ class MotoServer:
         self._process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "moto.server",
+            "hmpps_sandbox.moto_main",
             "-H",
             "127.0.0.1",
             "-p",

@@ -100,7 +100,7 @@ class Settings:
         try:
             return self.apis[name]
         except KeyError:
-            raise ConfigError(f"no base URL configured for the {name} API") from None
+            raise missing_api_error(name) from None
 
     def report_setting(self, key: str, default: str) -> str:
         """`reports.*` properties, from env in either Spring spelling (dots/hyphens as underscores)."""
@@ -112,6 +112,17 @@ class Settings:
             return int(value)
         except ValueError:
             raise ConfigError(f"{key} must be a whole number, got {value!r}") from None
+
+
+def base_url_variable(api_name: str) -> str:
+    """The variable holding an API's base URL, e.g. API_BASE_URL_VISITS."""
+    if api_name in DPS_APIS:
+        return DPS_APIS[api_name][0]
+    return "API_BASE_URL_" + api_name.upper().replace("-", "_")
+
+
+def missing_api_error(api_name: str) -> ConfigError:
+    return ConfigError(f"{base_url_variable(api_name)} must be set: no base URL for the {api_name} API")
 
 
 def _normalise(name: str) -> str:
@@ -188,11 +199,14 @@ def _queues(env: Mapping[str, str], default_max_in_flight: int) -> dict[str, Que
             else QUEUE_DEFAULT_ERROR_VISIBILITY.get(queue_id)
         )
         event_timeouts: dict[str, list[int]] = {}
-        event_prefix = prefix + "EVENT_ERROR_VISIBILITY_TIMEOUT_"
+        # Both Spring spellings; the rest of the name is the event type with dots as underscores
+        # (hyphens kept), which maps back unambiguously because event types have no underscores.
+        event_prefixes = (prefix + "EVENT_ERROR_VISIBILITY_TIMEOUT_", prefix + "EVENTERRORVISIBILITYTIMEOUT_")
         for key, raw in env.items():
-            if key.startswith(event_prefix):
-                event_type = key[len(event_prefix) :].lower().replace("_", ".")
-                event_timeouts[event_type] = parse_int_list(key, raw)
+            for event_prefix in event_prefixes:
+                if key.startswith(event_prefix) and len(key) > len(event_prefix):
+                    event_type = key[len(event_prefix) :].lower().replace("_", ".")
+                    event_timeouts[event_type] = parse_int_list(key, raw)
         queues[queue_id] = QueueSettings(
             queue_id=queue_id,
             queue_name=env[variable].strip(),
@@ -203,7 +217,23 @@ def _queues(env: Mapping[str, str], default_max_in_flight: int) -> dict[str, Que
             visibility_timeout=_int(env, prefix + "VISIBILITY_TIMEOUT", 30),
             max_in_flight=_int(env, prefix + "MAX_IN_FLIGHT", default_max_in_flight, minimum=1),
         )
+    _validate_queues(queues)
     return queues
+
+
+def _validate_queues(queues: dict[str, QueueSettings]) -> None:
+    """The HMPPS SQS library's start-up checks (framework.md 14.1): unique names, FIFO DLQs."""
+    seen: dict[str, str] = {}
+    for queue in queues.values():
+        variable = f"HMPPS_SQS_QUEUES_{queue.queue_id.upper()}_"
+        for name, suffix in ((queue.queue_name, "QUEUE_NAME"), (queue.dlq_name, "DLQ_NAME")):
+            if not name:
+                continue
+            if name in seen:
+                raise ConfigError(f"{variable}{suffix} {name!r} is already used by {seen[name]}")
+            seen[name] = variable + suffix
+        if queue.queue_name.endswith(".fifo") and queue.dlq_name and not queue.dlq_name.endswith(".fifo"):
+            raise ConfigError(f"{variable}DLQ_NAME must end with .fifo because the queue is FIFO")
 
 
 def _apis(env: Mapping[str, str], api_timeout: float, health_timeout: float) -> dict[str, ApiSettings]:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from prisoner_to_nomis_update.domains import visits
+from prisoner_to_nomis_update.domains import activities, incentives, nonassociations, sentencing, visits
 from prisoner_to_nomis_update.framework.domain import DomainFactory
 
 DOMAINS: list[DomainFactory] = [
     visits.build,
+    activities.build,
+    incentives.build,
+    nonassociations.build,
+    sentencing.build,
 ]

@@ -99,10 +99,19 @@ class JwtValidator:
         except jwt.PyJWTError as error:
             raise Unauthorised(f"invalid token: {error}") from None
         authorities = claims.get("authorities") or []
+        if isinstance(authorities, str):
+            # A single authority written as a string, not a one-element list.
+            authorities = [authorities]
+        if not isinstance(authorities, list):
+            authorities = []
         scopes = claims.get("scope") or []
         if isinstance(scopes, str):
             scopes = scopes.split()
-        granted = {str(a) for a in authorities if isinstance(a, str)} | {f"SCOPE_{s}" for s in scopes}
+        if not isinstance(scopes, list):
+            scopes = []
+        granted = {a for a in authorities if isinstance(a, str)} | {
+            f"SCOPE_{s}" for s in scopes if isinstance(s, str)
+        }
         name = claims.get("user_name") or claims.get("client_id") or claims.get("sub") or "unknown"
         return Principal(name=str(name), authorities=frozenset(granted))
 
@@ -112,7 +121,9 @@ def require_role(*roles: str) -> Callable[[Request], Awaitable[Principal]]:
     wanted = frozenset(normalise_role(role) for role in roles)
 
     async def dependency(request: Request) -> Principal:
-        validator: JwtValidator = request.app.state.jwt_validator
+        validator: JwtValidator | None = getattr(request.app.state, "jwt_validator", None)
+        if validator is None:
+            raise Unauthorised("the service is not started: no signing keys yet")
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
@@ -124,3 +135,19 @@ def require_role(*roles: str) -> Callable[[Request], Awaitable[Principal]]:
 
     dependency.required_roles = wanted  # type: ignore[attr-defined]
     return dependency
+
+
+def required_roles(route: Any) -> frozenset[str]:
+    """The roles a FastAPI route's `require_role` dependencies admit (empty: the route is open).
+
+    Used by the OpenAPI document (401/403 answers) and by the test that every endpoint has a role check.
+    """
+    roles: set[str] = set()
+    pending = [getattr(route, "dependant", None)]
+    while pending:
+        dependant = pending.pop()
+        if dependant is None:
+            continue
+        roles |= getattr(dependant.call, "required_roles", frozenset())
+        pending.extend(dependant.dependencies)
+    return frozenset(roles)

@@ -169,6 +169,7 @@ class ApiClient:
         *,
         json: Any = None,
         params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> tuple[int, bytes]:
         """Send a request; return (status, body) for 2xx, raise HttpError/ApiConnectionError otherwise."""
         url = self.base_url + path
@@ -176,14 +177,23 @@ class ApiClient:
         query = {key: _query_value(value) for key, value in (params or {}).items() if value is not None}
         full_url = url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
         for attempt in (1, 2):
-            headers = {"Accept": "application/json"}
+            request_headers = {"Accept": "application/json"}
             if data is not None:
-                headers["Content-Type"] = "application/json"
+                request_headers["Content-Type"] = "application/json"
+            # Extra headers last: some APIs pick a representation by Content-Type, even on a GET.
+            request_headers.update(headers or {})
             if self.tokens is not None:
-                headers["Authorization"] = "Bearer " + await self.tokens.get(force_refresh=attempt == 2)
+                request_headers["Authorization"] = "Bearer " + await self.tokens.get(
+                    force_refresh=attempt == 2
+                )
             try:
                 async with self.http.session.request(
-                    method, url, data=data, params=query or None, headers=headers, timeout=self.timeout
+                    method,
+                    url,
+                    data=data,
+                    params=query or None,
+                    headers=request_headers,
+                    timeout=self.timeout,
                 ) as response:
                     body = await response.read()
                     status = response.status
@@ -197,14 +207,18 @@ class ApiClient:
             return status, body
         raise AssertionError("unreachable")
 
-    async def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        _, body = await self.request("GET", path, params=params)
+    async def get_json(
+        self, path: str, params: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None
+    ) -> Any:
+        _, body = await self.request("GET", path, params=params, headers=headers)
         return orjson.loads(body) if body else None
 
-    async def get_json_or_none(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+    async def get_json_or_none(
+        self, path: str, params: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None
+    ) -> Any:
         """The body, or None when the API answers 404."""
         try:
-            return await self.get_json(path, params)
+            return await self.get_json(path, params, headers)
         except HttpError as error:
             if error.status == 404:
                 return None
@@ -285,11 +299,11 @@ class ApiClients:
     def get(self, name: str) -> ApiClient:
         client = self.clients.get(name)
         if client is None:
-            from prisoner_to_nomis_update.settings import ConfigError
+            from prisoner_to_nomis_update.settings import missing_api_error
 
             settings = self.apis.get(name)
             if settings is None:
-                raise ConfigError(f"no base URL configured for the {name} API")
+                raise missing_api_error(name)
             tokens = (
                 TokenProvider(self.http, self.auth_base_url, settings.client_id, settings.client_secret)
                 if self.auth_base_url

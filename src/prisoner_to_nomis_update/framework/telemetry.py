@@ -137,6 +137,9 @@ def parse_connection_string(connection_string: str) -> tuple[str, str]:
     return key, endpoint
 
 
+SHUTDOWN_FLUSH_ATTEMPTS = 3
+
+
 class AppInsightsExporter:
     """Sends events as Application Insights customEvents through the public ingestion (track) API.
 
@@ -193,11 +196,18 @@ class AppInsightsExporter:
                     pass
                 self.wakeup.clear()
                 await self._flush(session)
-            await self._flush(session)
+            # Shutting down: drain every batch, with a few tries so a momentary ingestion hiccup
+            # does not lose the last events.
+            failures = 0
+            while self.buffer and failures < SHUTDOWN_FLUSH_ATTEMPTS:
+                if not await self._flush(session):
+                    failures += 1
+                    await asyncio.sleep(min(self.flush_interval, 1.0))
 
-    async def _flush(self, session: Any) -> None:
+    async def _flush(self, session: Any) -> bool:
+        """Send one batch; False when it could not be delivered (it is then kept for a later flush)."""
         if not self.buffer:
-            return
+            return True
         batch, self.buffer = self.buffer[: self.max_batch], self.buffer[self.max_batch :]
         try:
             async with session.post(
@@ -206,6 +216,9 @@ class AppInsightsExporter:
                 headers={"Content-Type": "application/x-json-stream"},
                 timeout=10,
             ) as response:
+                if response.status == 429 or response.status >= 500:
+                    # Throttled or unavailable: the batch is fine, so keep it for the next flush.
+                    raise ConnectionError(f"HTTP {response.status}")
                 if response.status >= 400:
                     log.warning(
                         "Application Insights rejected %d events: HTTP %d", len(batch), response.status
@@ -214,6 +227,8 @@ class AppInsightsExporter:
             log.warning("Could not send %d events to Application Insights: %s", len(batch), error)
             if len(self.buffer) < 10 * self.max_batch:
                 self.buffer[:0] = batch
+            return False
+        return True
 
     async def close(self) -> None:
         self.closed = True

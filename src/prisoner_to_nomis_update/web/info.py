@@ -11,7 +11,7 @@ from prisoner_to_nomis_update import APP_NAME, __version__
 router = APIRouter(tags=["info"])
 
 
-@router.get("/info")
+@router.get("/info", operation_id="info")
 async def info(request: Request) -> dict[str, Any]:
     settings = request.app.state.service.settings
     return {

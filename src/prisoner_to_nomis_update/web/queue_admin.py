@@ -1,29 +1,36 @@
-"""Queue admin endpoints (framework.md 14.4), all behind the queue-admin role."""
+"""Queue admin endpoints (framework.md 14.4), every one behind the queue-admin role.
+
+Unknown queue names answer 404 with the standard error body: the library's intent (the original
+service's catch-all handler most probably turned it into a 500).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import BaseModel, Field
 
 from prisoner_to_nomis_update.framework.auth import Principal, require_role
 from prisoner_to_nomis_update.framework.errors import NotFound
-from prisoner_to_nomis_update.framework.queues import QueueService
+from prisoner_to_nomis_update.framework.queues import HmppsQueue, QueueService
 
 TAG = "hmpps-reactive-queue-resource"
+DEFAULT_MAX_MESSAGES = 100
+# One ReceiveMessage per message, so a bound keeps a single request from running for minutes.
+MAX_MAX_MESSAGES = 10_000
 
 
 class RetryDlqResult(BaseModel):
-    messagesFoundCount: int
+    messagesFoundCount: int = Field(description="Messages found on the DLQ and moved to the main queue")
 
 
 class PurgeQueueResult(BaseModel):
-    messagesFoundCount: int
+    messagesFoundCount: int = Field(description="Messages found on the queue and purged")
 
 
 class DlqMessage(BaseModel):
-    body: Any
+    body: Any = Field(description="The message body, parsed as JSON (the raw text if it is not JSON)")
     messageId: str
 
 
@@ -41,20 +48,46 @@ def build_router(queue_admin_role: str) -> APIRouter:
         service: QueueService = request.app.state.service.queues
         return service
 
-    @router.put("/retry-dlq/{dlqName}", operation_id="retryDlq", response_model=RetryDlqResult)
-    async def retry_dlq(dlqName: str, request: Request, _: Principal = admin) -> RetryDlqResult:
-        queues = queues_of(request)
-        queue = queues.find_by_dlq_name(dlqName)
+    def dlq_named(queues: QueueService, dlq_name: str) -> HmppsQueue:
+        queue = queues.find_by_dlq_name(dlq_name)
         if queue is None:
-            raise NotFound(f"{dlqName} not found")
-        return RetryDlqResult(messagesFoundCount=await queues.retry_dlq(queue))
+            raise NotFound(f"{dlq_name} not found")
+        return queue
 
-    @router.put("/retry-all-dlqs", operation_id="retryAllDlqs", response_model=list[RetryDlqResult])
+    @router.put(
+        "/retry-dlq/{dlqName}",
+        operation_id="retryDlq",
+        response_model=RetryDlqResult,
+        summary="Move every message on a DLQ back to its main queue",
+    )
+    async def retry_dlq(
+        request: Request,
+        dlqName: str = Path(description="The DLQ name, as shown on /health"),
+        _: Principal = admin,
+    ) -> RetryDlqResult:
+        queues = queues_of(request)
+        return RetryDlqResult(messagesFoundCount=await queues.retry_dlq(dlq_named(queues, dlqName)))
+
+    @router.put(
+        "/retry-all-dlqs",
+        operation_id="retryAllDlqs",
+        response_model=list[RetryDlqResult],
+        summary="Retry the DLQ of every configured queue, in configuration order",
+    )
     async def retry_all_dlqs(request: Request, _: Principal = admin) -> list[RetryDlqResult]:
         return [RetryDlqResult(messagesFoundCount=n) for n in await queues_of(request).retry_all_dlqs()]
 
-    @router.put("/purge-queue/{queueName}", operation_id="purgeQueue", response_model=PurgeQueueResult)
-    async def purge_queue(queueName: str, request: Request, _: Principal = admin) -> PurgeQueueResult:
+    @router.put(
+        "/purge-queue/{queueName}",
+        operation_id="purgeQueue",
+        response_model=PurgeQueueResult,
+        summary="Delete every message on a queue or DLQ (never the audit queue)",
+    )
+    async def purge_queue(
+        request: Request,
+        queueName: str = Path(description="A main queue or DLQ name, as shown on /health"),
+        _: Principal = admin,
+    ) -> PurgeQueueResult:
         queues = queues_of(request)
         found = queues.find_queue_to_purge(queueName)
         if found is None:
@@ -62,18 +95,25 @@ def build_router(queue_admin_role: str) -> APIRouter:
         _queue, url = found
         return PurgeQueueResult(messagesFoundCount=await queues.purge(queueName, url))
 
-    @router.get("/get-dlq-messages/{dlqName}", operation_id="getDlqMessages", response_model=GetDlqResult)
+    @router.get(
+        "/get-dlq-messages/{dlqName}",
+        operation_id="getDlqMessages",
+        response_model=GetDlqResult,
+        summary="Show DLQ messages without removing them (each is hidden for 1 s while read)",
+    )
     async def get_dlq_messages(
-        dlqName: str,
         request: Request,
-        maxMessages: int = Query(100, ge=1, le=10000),
+        dlqName: str = Path(description="The DLQ name, as shown on /health"),
+        maxMessages: int = Query(
+            DEFAULT_MAX_MESSAGES,
+            ge=0,
+            le=MAX_MAX_MESSAGES,
+            description="The most messages to return",
+        ),
         _: Principal = admin,
     ) -> GetDlqResult:
         queues = queues_of(request)
-        queue = queues.find_by_dlq_name(dlqName)
-        if queue is None:
-            raise NotFound(f"{dlqName} not found")
-        found, returned, messages = await queues.peek_dlq(queue, maxMessages)
+        found, returned, messages = await queues.peek_dlq(dlq_named(queues, dlqName), maxMessages)
         return GetDlqResult(
             messagesFoundCount=found,
             messagesReturnedCount=returned,

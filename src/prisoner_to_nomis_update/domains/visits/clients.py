@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from prisoner_to_nomis_update.domains.visits.models import (
     CancelVisitRequest,
@@ -15,6 +16,11 @@ from prisoner_to_nomis_update.domains.visits.models import (
 from prisoner_to_nomis_update.framework.http import ApiClient, HttpError
 
 log = logging.getLogger(__name__)
+
+
+def segment(value: str) -> str:
+    """A path segment from event data, escaped so a reference like `a/b` cannot reach another endpoint."""
+    return quote(value, safe="")
 
 
 class DuplicateNomisVisit(Exception):
@@ -30,7 +36,7 @@ class VisitsApi:
         self.client = client
 
     async def get_visit(self, reference: str) -> VisitDto:
-        return VisitDto.model_validate(await self.client.get_json(f"/visits/{reference}"))
+        return VisitDto.model_validate(await self.client.get_json(f"/visits/{segment(reference)}"))
 
 
 class NomisVisitsApi:
@@ -41,7 +47,7 @@ class NomisVisitsApi:
         """The new NOMIS visit id; raises DuplicateNomisVisit on 409."""
         try:
             response = await self.client.post_json(
-                f"/prisoners/{offender_no}/visits", request.model_dump(mode="json")
+                f"/prisoners/{segment(offender_no)}/visits", request.model_dump(mode="json")
             )
         except HttpError as error:
             if error.status == 409:
@@ -56,7 +62,8 @@ class NomisVisitsApi:
         """409 (already cancelled or otherwise unchangeable) is treated as done."""
         try:
             await self.client.put_json(
-                f"/prisoners/{offender_no}/visits/{nomis_visit_id}/cancel", request.model_dump(mode="json")
+                f"/prisoners/{segment(offender_no)}/visits/{segment(nomis_visit_id)}/cancel",
+                request.model_dump(mode="json"),
             )
         except HttpError as error:
             if error.status != 409:
@@ -67,7 +74,8 @@ class NomisVisitsApi:
 
     async def update_visit(self, offender_no: str, nomis_visit_id: str, request: UpdateVisitRequest) -> None:
         await self.client.put_json(
-            f"/prisoners/{offender_no}/visits/{nomis_visit_id}", request.model_dump(mode="json")
+            f"/prisoners/{segment(offender_no)}/visits/{segment(nomis_visit_id)}",
+            request.model_dump(mode="json"),
         )
 
 
@@ -84,18 +92,40 @@ class VisitMappingApi:
         self.client = client
 
     async def find_by_vsip_id(self, vsip_id: str) -> VisitMappingDto | None:
-        found = await self.client.get_json_or_none(f"/mapping/visits/vsipId/{vsip_id}")
+        found = await self.client.get_json_or_none(f"/mapping/visits/vsipId/{segment(vsip_id)}")
         return _parse_mapping(found) if found is not None else None
 
     async def get_by_vsip_id(self, vsip_id: str) -> VisitMappingDto:
-        return _parse_mapping(await self.client.get_json(f"/mapping/visits/vsipId/{vsip_id}"))
+        return _parse_mapping(await self.client.get_json(f"/mapping/visits/vsipId/{segment(vsip_id)}"))
 
     async def find_by_nomis_id(self, nomis_id: str) -> VisitMappingDto | None:
-        found = await self.client.get_json_or_none(f"/mapping/visits/nomisId/{nomis_id}")
+        found = await self.client.get_json_or_none(f"/mapping/visits/nomisId/{segment(nomis_id)}")
         return _parse_mapping(found) if found is not None else None
 
     async def create(self, mapping: VisitMappingDto) -> None:
-        await self.client.post_json("/mapping/visits", _mapping_body(mapping))
+        """POST the mapping. A 409 whose `existing` row is this very mapping counts as success.
+
+        That 409 only happens when the same work ran twice (a redelivery after the mapping was saved but
+        before the message was deleted, or two pods on one event), so the mapping we want is in place.
+        Any other 409 is a real clash and is raised for the duplicate alert.
+        """
+        try:
+            await self.client.post_json("/mapping/visits", _mapping_body(mapping))
+        except HttpError as error:
+            if error.status != 409 or not _is_existing(error, mapping):
+                raise
+            log.info("Visit mapping %s -> %s already exists", mapping.vsipId, mapping.nomisId)
+
+
+def _is_existing(error: HttpError, mapping: VisitMappingDto) -> bool:
+    body = error.json()
+    more_info = body.get("moreInfo") if isinstance(body, dict) else None
+    existing = more_info.get("existing") if isinstance(more_info, dict) else None
+    return (
+        isinstance(existing, dict)
+        and str(existing.get("vsipId")) == mapping.vsipId
+        and str(existing.get("nomisId")) == mapping.nomisId
+    )
 
 
 def _parse_mapping(data: dict[str, Any]) -> VisitMappingDto:

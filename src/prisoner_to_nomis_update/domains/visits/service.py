@@ -102,7 +102,8 @@ class VisitsService:
             telemetry_map["startDateTime"] = iso_local_date_time(visit.startTimestamp)
             telemetry_map["endTime"] = time_with_seconds(end.time())
             if visit.visitRestriction not in RESTRICTIONS:
-                raise ValidationFailure(f"Invalid visit restriction {visit.visitRestriction}")
+                # Bad DPS data, not a bad request: the resynchronise endpoint answers 500 for it (spec A8).
+                raise ValueError(f"Invalid visit restriction {visit.visitRestriction}")
             request = CreateVisitRequest(
                 prisonId=visit.prisonId,
                 startDateTime=local_date_time(visit.startTimestamp),
@@ -119,6 +120,11 @@ class VisitsService:
                 nomis_id = await self.nomis.create_visit(visit.prisonerId, request)
             except DuplicateNomisVisit as duplicate:
                 # NOMIS already holds it: a redelivery after a lost mapping, or a concurrent create.
+                # Reported, so a duplicate attempt is never silent (the chaos tests count these).
+                self.telemetry.track_event(
+                    "visit-create-nomis-duplicate",
+                    {**telemetry_map, "nomisVisitId": duplicate.nomis_visit_id},
+                )
                 if await self.mappings.find_by_vsip_id(reference) is not None:
                     return None
                 nomis_id = duplicate.nomis_visit_id

@@ -1,0 +1,102 @@
+"""Activity endpoints: manual synchronisation (activities.md 5) and reconciliation triggers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import date
+
+from fastapi import APIRouter, Depends, Response
+
+from prisoner_to_nomis_update.domains.activities.allocations import AllocationService
+from prisoner_to_nomis_update.domains.activities.attendances import AttendanceService
+from prisoner_to_nomis_update.domains.activities.reconciliation import ActivitiesReconciliation
+from prisoner_to_nomis_update.domains.activities.schedules import SchedulesService
+from prisoner_to_nomis_update.framework.auth import Principal, require_role
+from prisoner_to_nomis_update.framework.telemetry import Telemetry
+
+log = logging.getLogger(__name__)
+
+UPDATE_ROLE = "ROLE_PRISONER_TO_NOMIS__UPDATE__RW"
+
+
+def build_router(
+    schedules: SchedulesService,
+    allocations: AllocationService,
+    attendances: AttendanceService,
+    reconciliation: ActivitiesReconciliation,
+    telemetry: Telemetry,
+    default_report_date: Callable[[], date],
+) -> APIRouter:
+    router = APIRouter(tags=["activities"])
+    role = Depends(require_role(UPDATE_ROLE))
+    running: set[asyncio.Task[None]] = set()
+
+    @router.post("/activities/{activityScheduleId}", status_code=201, operation_id="createActivity")
+    async def create_activity(activityScheduleId: int, _: Principal = role) -> Response:
+        telemetry.track_event("activity-create-requested", {"dpsActivityScheduleId": activityScheduleId})
+        await schedules.create_activity(activityScheduleId)
+        return Response(status_code=201)
+
+    @router.put("/activities/{activityScheduleId}", operation_id="updateActivity")
+    async def update_activity(activityScheduleId: int, _: Principal = role) -> Response:
+        telemetry.track_event("activity-amend-requested", {"dpsActivityScheduleId": activityScheduleId})
+        await schedules.update_activity(activityScheduleId)
+        return Response(status_code=200)
+
+    @router.put("/allocations/{allocationId}", operation_id="upsertAllocation")
+    async def upsert_allocation(allocationId: int, _: Principal = role) -> Response:
+        telemetry.track_event("activity-allocation-requested", {"dpsAllocationId": allocationId})
+        await allocations.upsert_allocation(allocationId)
+        return Response(status_code=200)
+
+    @router.put("/attendances/{attendanceId}", operation_id="upsertAttendance")
+    async def upsert_attendance(attendanceId: int, _: Principal = role) -> Response:
+        telemetry.track_event("activity-attendance-requested", {"dpsAttendanceId": attendanceId})
+        await attendances.upsert_attendance(attendanceId, "update")
+        return Response(status_code=200)
+
+    def start(report: Callable[[], Awaitable[None]], what: str) -> Response:
+        """Reports take minutes: run in the background and answer 202; outcomes are in telemetry."""
+
+        async def run() -> None:
+            try:
+                await report()
+            except Exception:
+                log.exception("Activity %s reconciliation failed", what)
+
+        task = asyncio.create_task(run())
+        running.add(task)
+        task.add_done_callback(running.discard)
+        return Response(status_code=202)
+
+    @router.put(
+        "/activities/reports/reconciliation/allocations",
+        status_code=202,
+        operation_id="activityAllocationReconciliation",
+        summary="Start the allocation reconciliation of every activities prison",
+    )
+    async def allocation_report(_: Principal = role) -> Response:
+        return start(reconciliation.allocation_report, "allocation")
+
+    @router.put(
+        "/activities/reports/reconciliation/suspended-allocations",
+        status_code=202,
+        operation_id="activitySuspendedAllocationReconciliation",
+        summary="Start the suspended-allocation reconciliation of every activities prison",
+    )
+    async def suspended_report(_: Principal = role) -> Response:
+        return start(reconciliation.suspended_allocation_report, "suspended-allocation")
+
+    @router.put(
+        "/activities/reports/reconciliation/attendances",
+        status_code=202,
+        operation_id="activityAttendanceReconciliation",
+        summary="Start the attendance reconciliation for a date (default yesterday)",
+    )
+    async def attendance_report(date: date | None = None, _: Principal = role) -> Response:
+        on = date or default_report_date()
+        return start(lambda: reconciliation.attendance_report(on), "attendance")
+
+    return router

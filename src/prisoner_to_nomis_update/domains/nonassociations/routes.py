@@ -1,0 +1,54 @@
+"""Non-association endpoints: the per-pair reconciliation check (B11) and a one-record repair."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Depends, Response
+
+from prisoner_to_nomis_update.domains.nonassociations.reconciliation import NonAssociationsReconciliation
+from prisoner_to_nomis_update.domains.nonassociations.service import NonAssociationsService
+from prisoner_to_nomis_update.framework.auth import Principal, require_role
+
+UPDATE_ROLE = "ROLE_PRISONER_TO_NOMIS__UPDATE__RW"
+
+
+def build_router(service: NonAssociationsService, reconciliation: NonAssociationsReconciliation) -> APIRouter:
+    router = APIRouter(tags=["non-associations"])
+
+    @router.get(
+        "/non-associations/reconciliation/{prisonNumber1}/ns/{prisonNumber2}",
+        operation_id="checkNonAssociationPair",
+        summary="Compare the non-associations between two prisoners in NOMIS and DPS",
+        description="The numbers are compared exactly as given (not re-ordered). No differences: an empty body.",
+    )
+    async def check_pair(
+        prisonNumber1: str, prisonNumber2: str, _: Principal = Depends(require_role(UPDATE_ROLE))
+    ) -> Response:
+        mismatches, _count = await reconciliation.check_pair(prisonNumber1, prisonNumber2)
+        if not mismatches:
+            # The original answers an empty body, not `[]`; callers rely on that.
+            return Response(status_code=200, media_type="application/json")
+        return Response(
+            content=orjson.dumps([m.json() for m in mismatches]),
+            status_code=200,
+            media_type="application/json",
+        )
+
+    @router.post(
+        "/non-associations/{nonAssociationId}/repair",
+        operation_id="repairNonAssociation",
+        summary="Bring NOMIS in line with one DPS non-association",
+        description=(
+            "No mapping: creates the NOMIS non-association and its mapping (adopting an identical unmapped "
+            "NOMIS record rather than adding a second). Mapping present: amends NOMIS from DPS, and closes "
+            "it when DPS has closed it. Emits to-nomis-synch-non-association-repair."
+        ),
+    )
+    async def repair(
+        nonAssociationId: int, _: Principal = Depends(require_role(UPDATE_ROLE))
+    ) -> dict[str, Any]:
+        return await service.repair(nonAssociationId)
+
+    return router
