@@ -88,11 +88,14 @@ class ChaosRun:
             for index in range(count)
         ]
 
-    async def publish(self, events: list[dict[str, Any]], max_backlog: int = 100) -> None:
-        """Publish in waves, keeping at most `max_backlog` events unmapped (moto slows with depth)."""
+    async def publish(self, events: list[dict[str, Any]], max_backlog: int = 100, copies: int = 1) -> None:
+        """Publish in waves, keeping at most `max_backlog` events unmapped (moto slows with depth).
+
+        `copies`: how many of the events share one mapping (each event published that many times).
+        """
         sent = 0
         while sent < len(events):
-            room = max_backlog - (sent - len(self.visits.mappings.rows))
+            room = max_backlog - (sent - copies * len(self.visits.mappings.rows))
             if room <= 0:
                 await asyncio.sleep(0.05)
                 continue

@@ -66,7 +66,7 @@ async def test_two_processes_with_redelivered_duplicates(chaos_factory: Any, pro
     for _ in range(processes):
         await chaos.start_service()
     doubled = [event for event in events for _ in range(2)]
-    await chaos.publish(doubled, max_backlog=200)
+    await chaos.publish(doubled, max_backlog=200, copies=2)
     await chaos.wait_until_drained(references)
     # The second delivery of an event may still be in flight after its mapping exists.
     await asyncio.sleep(1.0)

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
+
+from prisoner_to_nomis_update.framework.models import Lenient
 
 INCENTIVE_CREATED = "INCENTIVE_CREATED"
 USER_CREATED_NOMIS = "USER_CREATED_NOMIS"
-
-
-class Lenient(BaseModel):
-    model_config = ConfigDict(extra="ignore")
 
 
 # ---- domain events ---------------------------------------------------------------------------

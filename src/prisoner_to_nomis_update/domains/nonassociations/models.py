@@ -9,12 +9,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
-
-class Lenient(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+from prisoner_to_nomis_update.framework.models import Lenient
 
 # ---- events ----------------------------------------------------------------------------------------
 

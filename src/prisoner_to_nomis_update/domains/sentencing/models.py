@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from prisoner_to_nomis_update.framework.models import Lenient
+
 SENTENCE = "SENTENCE"
 KEY_DATE = "KEY-DATE"
 SENTENCING_CREATED = "SENTENCING_CREATED"
@@ -17,10 +19,6 @@ SENTENCING_CREATED = "SENTENCING_CREATED"
 # NOMIS accepts these codes per kind (CreateSentenceAdjustmentRequest / CreateKeyDateAdjustmentRequest).
 SENTENCE_TYPES = frozenset({"RSR", "UR", "S240A", "RST", "RX", "TCA", "TSA"})
 KEY_DATE_TYPES = frozenset({"LAL", "UAL", "RADA", "ADA", "SREM"})
-
-
-class Lenient(BaseModel):
-    model_config = ConfigDict(extra="ignore")
 
 
 class AdjustmentAdditionalInformation(Lenient):

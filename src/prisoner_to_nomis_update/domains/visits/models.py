@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-
-class Lenient(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+from prisoner_to_nomis_update.framework.models import Lenient
 
 
 class VisitAdditionalInformation(Lenient):
