@@ -104,6 +104,7 @@ class Service:
 
     async def stop(self) -> None:
         self.ready = False
+        await self.context.reports.cancel_all()
         for listener in self.listeners:
             await listener.stop(self.shutdown_grace_seconds)
         self.listeners.clear()

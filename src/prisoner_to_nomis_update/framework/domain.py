@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from fastapi import APIRouter
 from pydantic import BaseModel, ValidationError
 
+from prisoner_to_nomis_update.framework.background import BackgroundReports
 from prisoner_to_nomis_update.framework.http import ApiClients
 from prisoner_to_nomis_update.framework.messages import MalformedMessage, RetryMessage
 from prisoner_to_nomis_update.framework.queues import QueueService
@@ -34,6 +35,7 @@ class DomainContext:
     telemetry: Telemetry
     apis: ApiClients
     queues: QueueService
+    reports: BackgroundReports = field(default_factory=BackgroundReports)
 
     def retry_queue(self, queue_id: str) -> RetryQueue:
         return RetryQueue(self.queues, queue_id, self.telemetry)

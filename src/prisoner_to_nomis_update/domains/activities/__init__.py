@@ -120,6 +120,7 @@ def build(context: DomainContext) -> Domain:
             reconciliation,
             telemetry,
             lambda: date.today() - timedelta(days=1),
+            context.reports,
         ),
         batch_jobs={
             "ALLOCATION_RECON": reconciliation.allocation_report,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from datetime import date
 
@@ -14,9 +12,8 @@ from prisoner_to_nomis_update.domains.activities.attendances import AttendanceSe
 from prisoner_to_nomis_update.domains.activities.reconciliation import ActivitiesReconciliation
 from prisoner_to_nomis_update.domains.activities.schedules import SchedulesService
 from prisoner_to_nomis_update.framework.auth import Principal, require_role
+from prisoner_to_nomis_update.framework.background import BackgroundReports
 from prisoner_to_nomis_update.framework.telemetry import Telemetry
-
-log = logging.getLogger(__name__)
 
 UPDATE_ROLE = "ROLE_PRISONER_TO_NOMIS__UPDATE__RW"
 
@@ -28,10 +25,10 @@ def build_router(
     reconciliation: ActivitiesReconciliation,
     telemetry: Telemetry,
     default_report_date: Callable[[], date],
+    reports: BackgroundReports,
 ) -> APIRouter:
     router = APIRouter(tags=["activities"])
     role = Depends(require_role(UPDATE_ROLE))
-    running: set[asyncio.Task[None]] = set()
 
     @router.post("/activities/{activityScheduleId}", status_code=201, operation_id="createActivity")
     async def create_activity(activityScheduleId: int, _: Principal = role) -> Response:
@@ -59,16 +56,7 @@ def build_router(
 
     def start(report: Callable[[], Awaitable[None]], what: str) -> Response:
         """Reports take minutes: run in the background and answer 202; outcomes are in telemetry."""
-
-        async def run() -> None:
-            try:
-                await report()
-            except Exception:
-                log.exception("Activity %s reconciliation failed", what)
-
-        task = asyncio.create_task(run())
-        running.add(task)
-        task.add_done_callback(running.discard)
+        reports.start(f"activity {what} reconciliation", report)
         return Response(status_code=202)
 
     @router.put(

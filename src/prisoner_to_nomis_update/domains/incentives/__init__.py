@@ -18,7 +18,7 @@ from prisoner_to_nomis_update.domains.incentives.reconciliation import (
     IncentivesReconciliation,
     load_excluded_booking_ids,
 )
-from prisoner_to_nomis_update.domains.incentives.routes import BackgroundReport, build_router
+from prisoner_to_nomis_update.domains.incentives.routes import build_router
 from prisoner_to_nomis_update.domains.incentives.service import IncentivesService
 from prisoner_to_nomis_update.framework.domain import Domain, DomainContext, parse_event
 from prisoner_to_nomis_update.framework.nomis import NomisApi
@@ -79,7 +79,7 @@ def build(context: DomainContext) -> Domain:
             "incentives.levels.reordered": levels_reordered,
         },
         retry_create_mapping=service.retry_create_mapping,
-        router=build_router(service, BackgroundReport(reconciliation)),
+        router=build_router(service, reconciliation, context.reports),
         batch_jobs={"INCENTIVES_RECON": reconciliation_job},
         apis=["incentives"],
     )

@@ -2,46 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
-
 from fastapi import APIRouter, Depends, Response
 
 from prisoner_to_nomis_update.domains.incentives.reconciliation import IncentivesReconciliation
 from prisoner_to_nomis_update.domains.incentives.service import IncentivesService
 from prisoner_to_nomis_update.framework.auth import Principal, require_role
-from prisoner_to_nomis_update.framework.errors import Conflict
-
-log = logging.getLogger(__name__)
+from prisoner_to_nomis_update.framework.background import BackgroundReports
 
 UPDATE_ROLE = "ROLE_PRISONER_TO_NOMIS__UPDATE__RW"
 
 
-class BackgroundReport:
-    """At most one reconciliation started over HTTP at a time; the task is kept so it is not collected."""
-
-    def __init__(self, reconciliation: IncentivesReconciliation) -> None:
-        self.reconciliation = reconciliation
-        self.task: asyncio.Task[object] | None = None
-
-    @property
-    def running(self) -> bool:
-        return self.task is not None and not self.task.done()
-
-    async def start(self) -> None:
-        if self.running:
-            raise Conflict("An incentives reconciliation report is already running")
-        total = await self.reconciliation.requested()
-        self.task = asyncio.create_task(self.reconciliation.check_all(total), name="incentives-recon")
-        self.task.add_done_callback(self._finished)
-
-    @staticmethod
-    def _finished(task: asyncio.Task[object]) -> None:
-        if not task.cancelled() and task.exception() is not None:
-            log.error("Incentives reconciliation failed", exc_info=task.exception())
+REPORT = "incentives reconciliation"
 
 
-def build_router(service: IncentivesService, report: BackgroundReport) -> APIRouter:
+def build_router(
+    service: IncentivesService, reconciliation: IncentivesReconciliation, reports: BackgroundReports
+) -> APIRouter:
     router = APIRouter(tags=["incentives"])
 
     @router.post(
@@ -70,8 +46,10 @@ def build_router(service: IncentivesService, report: BackgroundReport) -> APIRou
         operation_id="incentivesReconciliation",
         summary="Start the incentives reconciliation report in the background (as batch INCENTIVES_RECON)",
     )
-    async def reconciliation(_: Principal = Depends(require_role(UPDATE_ROLE))) -> Response:
-        await report.start()
+    async def start_reconciliation(_: Principal = Depends(require_role(UPDATE_ROLE))) -> Response:
+        reports.ensure_idle(REPORT)
+        total = await reconciliation.requested()
+        reports.start(REPORT, lambda: reconciliation.check_all(total))
         return Response(status_code=202)
 
     return router
