@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-import jwt
 from fastapi import Request
 
 log = logging.getLogger(__name__)
@@ -63,6 +62,8 @@ class JwtValidator:
             except Exception as error:
                 log.warning("Could not fetch JWKS from %s: %s", self.jwks_url, error)
                 raise Unauthorised("signing keys unavailable") from error
+            import jwt  # loaded on first use: see `validate`
+
             keys: dict[str, Any] = {}
             for jwk in jwks.get("keys", []):
                 try:
@@ -82,6 +83,10 @@ class JwtValidator:
         return self.keys[kid]
 
     async def validate(self, token: str) -> Principal:
+        # PyJWT pulls in cryptography (about 20 MB resident); most pods never see an authenticated
+        # request, so it is loaded by the first one rather than at start-up.
+        import jwt
+
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as error:
