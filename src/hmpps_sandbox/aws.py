@@ -10,6 +10,7 @@ from aiobotocore.session import get_session
 
 if TYPE_CHECKING:
     from types_aiobotocore_sns import SNSClient
+    from types_aiobotocore_sns.type_defs import PublishBatchRequestEntryTypeDef
 
 DUMMY_ACCESS_KEY = "any"
 DUMMY_SECRET_KEY = "any"
@@ -58,6 +59,36 @@ class EventPublisher:
             MessageAttributes={"eventType": {"DataType": "String", "StringValue": event_type}},
         )
         return response["MessageId"]
+
+    async def publish_batch(self, events: list[dict[str, Any]]) -> list[str]:
+        """Publish up to 10 events in one SNS PublishBatch call; returns their message ids in order.
+
+        The benchmark uses it because moto answers single publishes at only ~50/s on this machine.
+        """
+        if self._client is None:
+            await self.start()
+        assert self._client is not None
+        entries: list[PublishBatchRequestEntryTypeDef] = []
+        for index, event in enumerate(events):
+            event_type = event.get("eventType")
+            if not isinstance(event_type, str) or not event_type:
+                raise ValueError("a domain event needs a non-empty string eventType")
+            entries.append(
+                {
+                    "Id": str(index),
+                    "Message": orjson.dumps(event).decode(),
+                    "MessageAttributes": {"eventType": {"DataType": "String", "StringValue": event_type}},
+                }
+            )
+        response = await self._client.publish_batch(
+            TopicArn=self.topic_arn, PublishBatchRequestEntries=entries
+        )
+        if response.get("Failed"):
+            raise RuntimeError(
+                f"SNS refused {len(response['Failed'])} of {len(events)} events: {response['Failed']}"
+            )
+        by_id = {entry["Id"]: entry["MessageId"] for entry in response.get("Successful", [])}
+        return [by_id[str(index)] for index in range(len(events))]
 
     async def close(self) -> None:
         stack = self._stack

@@ -125,6 +125,12 @@ class Estate:
             raise RuntimeError("the estate is not started")
         return await self.publisher.publish(event)
 
+    async def publish_batch(self, events: list[dict[str, Any]]) -> list[str]:
+        """Publish up to 10 events in one SNS call (see EventPublisher.publish_batch)."""
+        if self.publisher is None:
+            raise RuntimeError("the estate is not started")
+        return await self.publisher.publish_batch(events)
+
     def service_env(
         self, queue_prefix: str = "", queues: list[str] | None = None, **overrides: str
     ) -> dict[str, str]:
