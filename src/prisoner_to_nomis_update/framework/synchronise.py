@@ -9,7 +9,7 @@ repeated just because the mapping API was down.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -58,6 +58,19 @@ def duplicate_error_from(error: HttpError) -> DuplicateMappingError:
         existing if isinstance(existing, dict) else None,
         error,
     )
+
+
+def is_own_duplicate(error: BaseException, mapping: Any, keys: Sequence[str]) -> bool:
+    """A mapping POST answered 409 whose `existing` row is this very mapping (compared on `keys`).
+
+    That only happens when the same work ran twice (a redelivery after the save, or a POST whose answer
+    was lost), so the mapping wanted is in place: callers treat it as success, not as a duplicate.
+    """
+    if not isinstance(error, HttpError) or error.status != 409:
+        return False
+    existing = duplicate_error_from(error).existing
+    sent = as_map(mapping)
+    return bool(existing) and all(as_text(existing.get(key)) == sent.get(key) for key in keys)
 
 
 async def post_mapping(call: Callable[[], Awaitable[Any]]) -> None:

@@ -27,7 +27,12 @@ from prisoner_to_nomis_update.domains.activities.transform import (
 from prisoner_to_nomis_update.framework.errors import ValidationFailure
 from prisoner_to_nomis_update.framework.http import HttpError
 from prisoner_to_nomis_update.framework.messages import MalformedMessage, RetryMessage
-from prisoner_to_nomis_update.framework.synchronise import RetryQueue, duplicate_error_from, synchronise
+from prisoner_to_nomis_update.framework.synchronise import (
+    RetryQueue,
+    duplicate_error_from,
+    is_own_duplicate,
+    synchronise,
+)
 from prisoner_to_nomis_update.framework.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
@@ -158,11 +163,7 @@ class SchedulesService:
             await self.mappings.create(mapping)
         except HttpError as error:
             # A redelivered retry whose first attempt did save: the same mapping is already there.
-            existing = duplicate_error_from(error).existing if error.status == 409 else {}
-            if not (
-                str(existing.get("activityScheduleId")) == str(mapping.activityScheduleId)
-                and str(existing.get("nomisCourseActivityId")) == str(mapping.nomisCourseActivityId)
-            ):
+            if not is_own_duplicate(error, mapping, ("activityScheduleId", "nomisCourseActivityId")):
                 raise
         self.telemetry.track_event(
             "activity-create-mapping-retry-success", {"activityScheduleId": mapping.activityScheduleId}

@@ -172,12 +172,3 @@ class NonAssociationMappingDto(Lenient):
     label: str | None = None
     mappingType: str = NON_ASSOCIATION_CREATED
     whenCreated: str | None = None
-
-    def same_link(self, other: NonAssociationMappingDto) -> bool:
-        """The same DPS id joined to the same NOMIS detail (labels and timestamps aside)."""
-        return (
-            self.nonAssociationId == other.nonAssociationId
-            and self.firstOffenderNo == other.firstOffenderNo
-            and self.secondOffenderNo == other.secondOffenderNo
-            and self.nomisTypeSequence == other.nomisTypeSequence
-        )

@@ -32,6 +32,7 @@ from prisoner_to_nomis_update.framework.messages import MalformedMessage, RetryM
 from prisoner_to_nomis_update.framework.synchronise import (
     RetryQueue,
     duplicate_error_from,
+    is_own_duplicate,
     synchronise,
 )
 from prisoner_to_nomis_update.framework.telemetry import Telemetry
@@ -39,6 +40,8 @@ from prisoner_to_nomis_update.framework.telemetry import Telemetry
 log = logging.getLogger(__name__)
 
 NAME = "non-association"
+# What makes two non-association mappings the same link (labels and timestamps aside).
+SAME_LINK = ("nonAssociationId", "firstOffenderNo", "secondOffenderNo", "nomisTypeSequence")
 
 
 def create_request(legacy: LegacyNonAssociation) -> CreateNonAssociationRequest:
@@ -135,7 +138,7 @@ class NonAssociationsService:
             except HttpError as error:
                 if error.status != 409:
                     raise
-                if self._is_same_mapping(error, mapping):
+                if is_own_duplicate(error, mapping, SAME_LINK):
                     return
                 await self._undo_lost_race(error, mapping, created_sequence, telemetry_map)
                 raise
@@ -172,14 +175,6 @@ class NonAssociationsService:
                 )
                 return detail.typeSequence
         return None
-
-    @staticmethod
-    def _is_same_mapping(error: HttpError, mapping: NonAssociationMappingDto) -> bool:
-        existing = duplicate_error_from(error).existing
-        try:
-            return bool(existing) and NonAssociationMappingDto.model_validate(existing).same_link(mapping)
-        except ValueError:
-            return False
 
     async def _undo_lost_race(
         self,
@@ -222,7 +217,7 @@ class NonAssociationsService:
             await self.mappings.create(mapping)
         except HttpError as error:
             # The first POST may have been stored after all (a timeout): the same mapping is success.
-            if error.status != 409 or not self._is_same_mapping(error, mapping):
+            if not is_own_duplicate(error, mapping, SAME_LINK):
                 raise
         self.telemetry.track_event(f"{NAME}-create-mapping-retry-success", message.telemetry_attributes)
 

@@ -86,13 +86,6 @@ class SentencingAdjustmentMappingDto(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    def same_link(self, other: SentencingAdjustmentMappingDto) -> bool:
-        return (
-            self.adjustmentId == other.adjustmentId
-            and self.nomisAdjustmentId == other.nomisAdjustmentId
-            and self.nomisAdjustmentCategory == other.nomisAdjustmentCategory
-        )
-
 
 class AdjustmentRequest(BaseModel):
     """The body of every NOMIS adjustment create/update; None fields are left out of the JSON."""

@@ -37,6 +37,7 @@ from prisoner_to_nomis_update.framework.messages import MalformedMessage, RetryM
 from prisoner_to_nomis_update.framework.synchronise import (
     RetryQueue,
     duplicate_error_from,
+    is_own_duplicate,
     reason_of,
     synchronise,
 )
@@ -45,6 +46,8 @@ from prisoner_to_nomis_update.framework.telemetry import Telemetry
 log = logging.getLogger(__name__)
 
 NAME = "sentencing-adjustment"
+# What makes two adjustment mappings the same link (labels and timestamps aside).
+SAME_LINK = ("adjustmentId", "nomisAdjustmentId", "nomisAdjustmentCategory")
 
 
 class MappingOrAdjustmentNotFound(Exception):
@@ -219,16 +222,15 @@ class SentencingService:
         try:
             await self.mappings.create(mapping)
         except HttpError as error:
-            if error.status != 409:
-                raise
-            duplicate = duplicate_error_from(error)
-            try:
-                existing = SentencingAdjustmentMappingDto.model_validate(duplicate.existing)
-            except ValidationError:
-                raise error from None
-            if existing.same_link(mapping):
+            if is_own_duplicate(error, mapping, SAME_LINK):
                 log.info("Mapping %s already saved", mapping)
                 return
+            if error.status != 409:
+                raise
+            try:
+                existing = SentencingAdjustmentMappingDto.model_validate(duplicate_error_from(error).existing)
+            except ValidationError:
+                raise error from None
             if surplus is not None and existing.adjustmentId == mapping.adjustmentId:
                 surplus.append(mapping)
             raise

@@ -14,6 +14,7 @@ from prisoner_to_nomis_update.domains.visits.models import (
     VisitMappingDto,
 )
 from prisoner_to_nomis_update.framework.http import ApiClient, HttpError
+from prisoner_to_nomis_update.framework.synchronise import is_own_duplicate
 
 log = logging.getLogger(__name__)
 
@@ -112,20 +113,9 @@ class VisitMappingApi:
         try:
             await self.client.post_json("/mapping/visits", _mapping_body(mapping))
         except HttpError as error:
-            if error.status != 409 or not _is_existing(error, mapping):
+            if not is_own_duplicate(error, mapping, ("vsipId", "nomisId")):
                 raise
             log.info("Visit mapping %s -> %s already exists", mapping.vsipId, mapping.nomisId)
-
-
-def _is_existing(error: HttpError, mapping: VisitMappingDto) -> bool:
-    body = error.json()
-    more_info = body.get("moreInfo") if isinstance(body, dict) else None
-    existing = more_info.get("existing") if isinstance(more_info, dict) else None
-    return (
-        isinstance(existing, dict)
-        and str(existing.get("vsipId")) == mapping.vsipId
-        and str(existing.get("nomisId")) == mapping.nomisId
-    )
 
 
 def _parse_mapping(data: dict[str, Any]) -> VisitMappingDto:
