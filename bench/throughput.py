@@ -59,6 +59,25 @@ class RunResult:
         return ordered[index] * 1000
 
 
+class MachineCpu:
+    """CPU seconds of the other processes sharing the machine: this one (publisher and fakes) and moto."""
+
+    def __init__(self, estate: Estate) -> None:
+        moto = estate.moto._process
+        self.processes = {"bench + fakes": psutil.Process(), "moto": psutil.Process(moto.pid if moto else 0)}
+        self.before = self._read()
+
+    def _read(self) -> dict[str, float]:
+        return {name: sum(p.cpu_times()[:2]) for name, p in self.processes.items()}
+
+    def per_1000(self, events: int) -> dict[str, float]:
+        after = self._read()
+        return {
+            f"CPU s/1,000, {name}": (after[name] - self.before[name]) / events * 1000
+            for name in self.processes
+        }
+
+
 class WavePublisher:
     """Publishes events while (published - done) stays under the backlog limit; records publish times."""
 
@@ -156,6 +175,7 @@ async def run_bare(estate: Estate, args: argparse.Namespace) -> RunResult:
     events = [booked_event(f"bare{index}") for index in range(args.events)]
     publisher = WavePublisher(estate, events, args.max_backlog, lambda: len(deleted_at), lambda _, m: m)
     sampler = RssSampler(ps).start()
+    machine = MachineCpu(estate)
     cpu_before = sum(ps.cpu_times()[:2])
     started = time.time()
     await publisher.run()
@@ -174,7 +194,7 @@ async def run_bare(estate: Estate, args: argparse.Namespace) -> RunResult:
         latencies,
         cpu,
         peak,
-        {"max backlog seen": publisher.max_seen_backlog},
+        {"max backlog seen": publisher.max_seen_backlog, **machine.per_1000(args.events)},
     )
 
 
@@ -247,6 +267,7 @@ async def run_service(estate: Estate, args: argparse.Namespace) -> RunResult:
 
         publisher = WavePublisher(estate, events, args.max_backlog, watcher.done, reference)
         sampler = RssSampler(service).start()
+        machine = MachineCpu(estate)
         cpu_before = service.cpu_seconds()
         started = time.time()
         await publisher.run()
@@ -255,6 +276,7 @@ async def run_service(estate: Estate, args: argparse.Namespace) -> RunResult:
         cpu = service.cpu_seconds() - cpu_before
         peak = await sampler.stop()
         figures["max backlog seen"] = publisher.max_seen_backlog
+        figures.update(machine.per_1000(args.events))
         figures["RSS after run (MB)"] = service.rss() / MB
         if args.latency_ms:
             # Four sequential calls per event; the journal times the first three (mapping GET arrival

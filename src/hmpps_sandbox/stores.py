@@ -32,20 +32,55 @@ class MappingTable:
 
     The real mapping API refuses a second mapping for either id; tests and chaos runs rely on that
     answer to prove duplicates are reported rather than silently created.
+
+    Lookups go through a per-key index so a table of thousands of rows (the benchmark, the chaos runs)
+    costs the same per request as an empty one. Tests may append to `rows` directly (the index notices
+    the length change); code that edits a row in place calls `changed()`.
     """
 
     def __init__(self, entity: str, unique_keys: list[str]) -> None:
         self.entity = entity
         self.unique_keys = unique_keys
         self.rows: list[dict[str, Any]] = []
+        self._index: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        # The row list the index describes: the list itself (not its id, which a new list may reuse),
+        # its length and its last row.
+        self._indexed: tuple[object, int, object] = (None, -1, None)
+
+    def changed(self) -> None:
+        """Rows were edited in place: rebuild the index on the next lookup."""
+        self._index.clear()
+
+    def _shape(self) -> tuple[object, int, object]:
+        return self.rows, len(self.rows), self.rows[-1] if self.rows else None
+
+    def _is_current(self) -> bool:
+        rows, length, last = self._indexed
+        return (
+            rows is self.rows and length == len(self.rows) and last is (self.rows[-1] if self.rows else None)
+        )
+
+    def _rows_for(self, key: str, text: str) -> list[dict[str, Any]]:
+        if not self._is_current():
+            self._index.clear()
+            self._indexed = self._shape()
+        index = self._index.get(key)
+        if index is None:
+            index = self._index[key] = {}
+            for row in self.rows:
+                index.setdefault(str(row.get(key)), []).append(row)
+        found = index.get(text, [])
+        if any(str(row.get(key)) != text for row in found):
+            self.changed()  # a row was edited without changed(): rebuild rather than answer stale
+            return self._rows_for(key, text)
+        return found
 
     def find(self, key: str, value: Any) -> dict[str, Any] | None:
-        text = str(value)
-        return next((row for row in self.rows if str(row.get(key)) == text), None)
+        found = self._rows_for(key, str(value))
+        return found[0] if found else None
 
     def find_all(self, key: str, value: Any) -> list[dict[str, Any]]:
-        text = str(value)
-        return [row for row in self.rows if str(row.get(key)) == text]
+        return list(self._rows_for(key, str(value)))
 
     def clash(self, candidate: dict[str, Any]) -> dict[str, Any] | None:
         for key in self.unique_keys:
@@ -66,7 +101,13 @@ class MappingTable:
                 more_info={"existing": existing, "duplicate": candidate},
                 developer_message=f"{self.entity} mapping already exists",
             )
-        self.rows.append(dict(candidate))
+        row = dict(candidate)
+        current = self._is_current()
+        self.rows.append(row)
+        if current:
+            for key, index in self._index.items():
+                index.setdefault(str(row.get(key)), []).append(row)
+            self._indexed = self._shape()
         return None
 
     def remove(self, key: str, value: Any) -> int:

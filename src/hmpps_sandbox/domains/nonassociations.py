@@ -541,6 +541,7 @@ class NonAssociationsFakes:
             if row is None:
                 return error_response(404, "Non-association mapping not found")
             row["nomisTypeSequence"] = _int(request.match_info["sequence"])
+            self.mappings.changed()
             return web.Response(status=200)
 
         mapping.route("POST", base, create)
@@ -584,6 +585,7 @@ class NonAssociationsFakes:
             seen.add(key)
         for row, updated in changed:
             row.update(updated)
+        self.mappings.changed()
         return web.Response(status=200)
 
 

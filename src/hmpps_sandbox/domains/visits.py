@@ -43,14 +43,49 @@ def default_visit(reference: str, prisoner_id: str = "A1234BC") -> dict[str, Any
     }
 
 
+class VersionedDict(dict[int, dict[str, Any]]):
+    """A dict that counts its writes, so an index over it knows when a test stored a visit directly."""
+
+    version = 0
+
+    def __setitem__(self, key: int, value: dict[str, Any]) -> None:
+        self.version += 1
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: int) -> None:
+        self.version += 1
+        super().__delitem__(key)
+
+    def clear(self) -> None:
+        self.version += 1
+        super().clear()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self.version += 1
+        super().update(*args, **kwargs)
+
+    def pop(self, *args: Any) -> Any:
+        self.version += 1
+        return super().pop(*args)
+
+
+def _booking(offender_no: Any, comment: Any) -> tuple[str, str]:
+    # repr keeps None, "None" and a (malformed) list comment apart, and is always hashable.
+    return str(offender_no), repr(comment)
+
+
 class VisitsFakes:
     def __init__(self, estate: Estate) -> None:
         self.estate = estate
         self.dps = estate.add_dps("visits", FakeApi("visits"))
         self.dps_visits: dict[str, dict[str, Any]] = {}
-        self.nomis_visits: dict[int, dict[str, Any]] = {}
+        self.nomis_visits = VersionedDict()
         self.nomis_ids = Sequence(start=10000)
         self.mappings = MappingTable("Visit", ["vsipId", "nomisId"])
+        # (offenderNo, visitOrderComment) -> NOMIS visit id, so the duplicate check costs the same with
+        # ten thousand visits as with one; rebuilt whenever a visit was stored other than by `create`.
+        self._bookings: dict[tuple[str, str], int] = {}
+        self._bookings_version = -1
         self._install_dps()
         self._install_nomis(estate.nomis)
         self._install_mapping(estate.mapping)
@@ -61,6 +96,25 @@ class VisitsFakes:
     def _reset_nomis(self) -> None:
         self.nomis_visits.clear()
         self.nomis_ids.reset()
+
+    def _booked(self, offender_no: str, comment: Any) -> int | None:
+        """The NOMIS visit already booked for this prisoner with this comment (the VSIP reference)."""
+        if self._bookings_version != self.nomis_visits.version:
+            self._bookings = {}
+            for visit_id, booked in self.nomis_visits.items():
+                self._bookings.setdefault(
+                    _booking(booked["offenderNo"], booked.get("visitOrderComment")), visit_id
+                )
+            self._bookings_version = self.nomis_visits.version
+        found = self._bookings.get(_booking(offender_no, comment))
+        visit = self.nomis_visits.get(found) if found is not None else None
+        if visit is not None and _booking(visit["offenderNo"], visit.get("visitOrderComment")) != _booking(
+            offender_no, comment
+        ):
+            # Edited in place since indexed: look again from scratch.
+            self._bookings_version = -1
+            return self._booked(offender_no, comment)
+        return found if visit is not None else None
 
     # ---- DPS visit-scheduler -------------------------------------------------------------------
 
@@ -125,17 +179,16 @@ class VisitsFakes:
             ]
             if missing:
                 return error_response(400, f"Missing fields: {', '.join(missing)}")
-            for visit_id, visit in self.nomis_visits.items():
-                same_booking = visit.get("visitOrderComment") == body.get("visitOrderComment")
-                if visit["offenderNo"] == offender_no and same_booking:
-                    return error_response(409, "Visit already exists", more_info=str(visit_id))
+            existing = self._booked(offender_no, body.get("visitOrderComment"))
+            if existing is not None:
+                return error_response(409, "Visit already exists", more_info=str(existing))
             visit_id = self.nomis_ids.next()
-            self.nomis_visits[visit_id] = {
-                **body,
-                "offenderNo": offender_no,
-                "status": "SCH",
-                "visitId": visit_id,
-            }
+            visit = {**body, "offenderNo": offender_no, "status": "SCH", "visitId": visit_id}
+            current = self._bookings_version == self.nomis_visits.version
+            self.nomis_visits[visit_id] = visit
+            if current:
+                self._bookings[_booking(offender_no, body.get("visitOrderComment"))] = visit_id
+                self._bookings_version = self.nomis_visits.version
             return json_response({"visitId": visit_id}, status=201)
 
         def find(request: web.Request) -> dict[str, Any] | None:
@@ -153,6 +206,7 @@ class VisitsFakes:
             if visit is None:
                 return error_response(404, "Visit not found")
             visit.update(await json_body(request) or {})
+            self._bookings_version = -1
             return web.Response(status=200)
 
         async def cancel(request: web.Request) -> web.StreamResponse:

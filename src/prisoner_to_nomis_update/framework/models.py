@@ -8,4 +8,4 @@ from pydantic import BaseModel, ConfigDict
 class Lenient(BaseModel):
     """Unknown JSON properties are ignored everywhere (framework.md 3.1): APIs add fields freely."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
