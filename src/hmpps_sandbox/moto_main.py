@@ -13,7 +13,7 @@
 - **A new X.509 certificate per SNS delivery.** moto builds and signs a fresh signing certificate for
   every message it delivers to a queue (about 1.5 ms of CPU each, beside the message signature
   itself). Real SNS signs every message with a long-lived certificate; the sandbox now does the same,
-  one certificate per topic, and still signs each message.
+  one certificate per region, and still signs each message.
 
 Every patch keeps what a client of moto can observe, except that the envelope is now signed as AWS
 documents it (Subject included) and its UnsubscribeURL names the real region and subscription;
