@@ -63,8 +63,9 @@ class MachineCpu:
     """CPU seconds of the other processes sharing the machine: this one (publisher and fakes) and moto."""
 
     def __init__(self, estate: Estate) -> None:
-        moto = estate.moto._process
-        self.processes = {"bench + fakes": psutil.Process(), "moto": psutil.Process(moto.pid if moto else 0)}
+        if estate.moto.pid is None:
+            raise RuntimeError("the estate's moto server is not running")
+        self.processes = {"bench + fakes": psutil.Process(), "moto": psutil.Process(estate.moto.pid)}
         self.before = self._read()
 
     def _read(self) -> dict[str, float]:
