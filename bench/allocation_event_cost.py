@@ -18,6 +18,7 @@ import re
 import sys
 import time
 from collections import Counter
+from dataclasses import dataclass
 
 from hmpps_sandbox.domains.activities import ActivitiesFakes
 from hmpps_sandbox.estate import Estate
@@ -43,11 +44,23 @@ def seed_course(fakes: ActivitiesFakes, size: int) -> None:
         fakes.seed_nomis_allocation(COURSE_ACTIVITY_ID, booking)
 
 
+@dataclass(frozen=True)
+class Cost:
+    """Calls per event to each API, and the mean wall time per event."""
+
+    size: int
+    nomis: float
+    nomis_by_endpoint: dict[str, float]
+    dps: float
+    mapping: float
+    ms: float
+
+
 def by_endpoint(fake: FakeApi) -> Counter[str]:
     return Counter(f"{entry.method} {NUMBER.sub('/{id}', entry.path)}" for entry in fake.journal)
 
 
-async def measure(estate: Estate, size: int, events: int) -> dict[str, object]:
+async def measure(estate: Estate, size: int, events: int) -> Cost:
     await estate.reset()
     fakes: ActivitiesFakes = estate.plugins["activities"]
     seed_course(fakes, size)
@@ -60,14 +73,14 @@ async def measure(estate: Estate, size: int, events: int) -> dict[str, object]:
         await harness.wait_for_event("activity-allocation-success", events, timeout=300)
         elapsed = time.perf_counter() - started
     nomis = by_endpoint(estate.nomis)
-    return {
-        "size": size,
-        "nomis": sum(nomis.values()) / events,
-        "nomis_by_endpoint": {endpoint: count / events for endpoint, count in sorted(nomis.items())},
-        "dps": sum(by_endpoint(estate.dps["activities"]).values()) / events,
-        "mapping": sum(by_endpoint(estate.mapping).values()) / events,
-        "ms": elapsed * 1000 / events,
-    }
+    return Cost(
+        size=size,
+        nomis=sum(nomis.values()) / events,
+        nomis_by_endpoint={endpoint: count / events for endpoint, count in sorted(nomis.items())},
+        dps=sum(by_endpoint(estate.dps["activities"]).values()) / events,
+        mapping=sum(by_endpoint(estate.mapping).values()) / events,
+        ms=elapsed * 1000 / events,
+    )
 
 
 async def main(sizes: list[int], events: int) -> int:
@@ -75,13 +88,15 @@ async def main(sizes: list[int], events: int) -> int:
     await estate.start()
     try:
         print(f"{events} allocation events per course size; calls per event")
-        print(f"{'course size':>11}  {'NOMIS':>7}  {'DPS':>5}  {'mapping':>7}  {'ms/event':>8}  NOMIS by endpoint")
+        print(
+            f"{'course size':>11}  {'NOMIS':>7}  {'DPS':>5}  {'mapping':>7}  {'ms/event':>8}  NOMIS by endpoint"
+        )
         for size in sizes:
-            row = await measure(estate, size, events)
-            endpoints = ", ".join(f"{name} {count:g}" for name, count in row["nomis_by_endpoint"].items())  # type: ignore[attr-defined]
+            cost = await measure(estate, size, events)
+            endpoints = ", ".join(f"{name} {count:g}" for name, count in cost.nomis_by_endpoint.items())
             print(
-                f"{row['size']:>11}  {row['nomis']:>7.1f}  {row['dps']:>5.1f}  {row['mapping']:>7.1f}"
-                f"  {row['ms']:>8.0f}  {endpoints}",
+                f"{cost.size:>11}  {cost.nomis:>7.1f}  {cost.dps:>5.1f}  {cost.mapping:>7.1f}"
+                f"  {cost.ms:>8.0f}  {endpoints}",
                 flush=True,
             )
     finally:
