@@ -99,7 +99,7 @@ def build_router(role: str, sources: ConsoleSources) -> APIRouter:
         except (BadRequest, ValidationFailure, NotFound, Conflict, Forbidden, ResolutionFailed) as error:
             status = _status_of(error)
             return await page(request, session, error=f"Not done ({status}): {error}", status=status)
-        return RedirectResponse(f"{PAGE}?{urlencode(notice)}", status_code=303)
+        return RedirectResponse(f"{PAGE}?{urlencode(notice)}" if notice else PAGE, status_code=303)
 
     def queue_with_dlq(queue_id: str) -> tuple[str, str]:
         queue = sources.queues.queues.get(queue_id)
