@@ -8,7 +8,7 @@ import pytest
 
 from hmpps_sandbox.domains.activities import ActivitiesFakes
 from hmpps_sandbox.estate import Estate
-from hmpps_sandbox.harness import ServiceHarness, running_service
+from hmpps_sandbox.harness import ServiceHarness, running_service, wait_until
 from prisoner_to_nomis_update.app import Service
 from prisoner_to_nomis_update.framework.telemetry import Telemetry
 
@@ -113,6 +113,7 @@ async def test_same_allocation_event_taken_by_two_services_at_once_makes_one_all
     NOMIS's upsert is made racy (a gap between its read and its insert), so both copies would insert;
     the creators' check (NOMIS now counts two active allocations for the booking, DPS one) sends the
     last to finish through the course, which removes the extra row: exactly one allocation remains.
+    (When one pod happens to finish before the other reads, the second simply updates the first's row.)
     """
     mapped(fakes)
     fakes.seed_allocation(400, 100, 500, "A1234AA")
@@ -137,10 +138,31 @@ async def test_same_allocation_event_taken_by_two_services_at_once_makes_one_all
     assert len(upserts) == 2
     assert [a["bookingId"] for a in fakes.nomis_allocations.values()] == [500]
     assert {e["nomisAllocationId"] for e in events} == set(map(str, fakes.nomis_allocations))
-    removed = first.events("activity-allocation-duplicate-removed") + second.events(
-        "activity-allocation-duplicate-removed"
-    )
-    assert removed and {r["keptNomisAllocationId"] for r in removed} == set(map(str, fakes.nomis_allocations))
+
+
+async def test_a_row_another_pod_inserted_meanwhile_is_found_by_the_counts_and_the_newer_removed(
+    clean_estate: Estate, fakes: ActivitiesFakes
+) -> None:
+    """The cross-pod race made deterministic: while NOMIS is between reading and inserting for our
+    upsert, another pod's row for the same booking lands. Both are active; NOMIS counts two for the
+    booking, DPS one, so our pod looks through the course, keeps the older row and deletes its own."""
+    mapped(fakes)
+    fakes.seed_allocation(400, 100, 500, "A1234AA")
+    fakes.allocation_race_seconds = 1.0
+    async with running_service(clean_estate, queues=["activity"]) as harness:
+        await publish(clean_estate, "activities.prisoner.allocated", allocationId=400, scheduleId=100)
+        await wait_until(
+            lambda: bool(clean_estate.nomis.requests("PUT", "/activities/300/allocation")), 10, "upsert"
+        )
+        other_pods = fakes.seed_nomis_allocation(300, 500)
+        [removed] = await harness.wait_for_event("activity-allocation-duplicate-removed")
+        [success] = await harness.wait_for_event("activity-allocation-success")
+    assert list(fakes.nomis_allocations) == [other_pods]
+    assert removed["keptNomisAllocationId"] == str(other_pods) != removed["nomisAllocationId"]
+    assert success["nomisAllocationId"] == str(other_pods)
+    assert [e.path for e in clean_estate.nomis.requests("DELETE")] == [
+        f"/allocations/{removed['nomisAllocationId']}"
+    ]
 
 
 async def test_a_created_allocation_costs_the_same_nomis_calls_whatever_the_course_size(
