@@ -34,8 +34,11 @@ chaos: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/throughput.py
 
+# requirements.lock pins everything for development and CI; requirements-runtime.lock is its subset
+# without the dev extra (same versions, same hashes) that the container image installs.
 lock:
 	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+	uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -c requirements.lock -o requirements-runtime.lock
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache
