@@ -9,7 +9,6 @@ log lines. A queue-admin HTTP request is another trace, with its SQS call as a d
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 import signal
 import sys
@@ -54,17 +53,6 @@ async def ingestion() -> AsyncIterator[FakeIngestion]:
     await fake.start()
     yield fake
     await fake.stop()
-
-
-async def stop_gracefully(process: Any, timeout: float = 30.0) -> int:
-    """SIGTERM and wait without blocking the loop: the fake ingestion answers the final flush."""
-    process.popen.send_signal(signal.SIGTERM)
-    for _ in range(int(timeout / 0.05)):
-        if process.popen.poll() is not None:
-            return int(process.popen.returncode)
-        await asyncio.sleep(0.05)
-    process.kill()
-    raise AssertionError(f"service did not stop within {timeout}s: {process.tail()}")
 
 
 async def test_one_trace_per_message_with_its_events_dependencies_and_log_lines(
@@ -127,7 +115,7 @@ async def test_one_trace_per_message_with_its_events_dependencies_and_log_lines(
         ):
             assert (admin.status, ping.status) == (200, 200)
         # uvicorn re-raises SIGTERM once its graceful shutdown (and so the final flush) is done.
-        assert await stop_gracefully(service) in (0, -signal.SIGTERM)
+        assert await service.stop_gracefully() in (0, -signal.SIGTERM)
         lines = service.lines()
     finally:
         service.close()
