@@ -1,9 +1,12 @@
 """`python -m hmpps_sandbox`: run the local estate with the service, or act on a running one.
 
 run                          start moto, the fakes and the service (what `make run` does)
-visit book|change|cancel REF change a DPS visit and publish its event
 token [ROLE ...]             print a user token with the given roles
 journal API                  print what the fake API has been asked
+env, batch TYPE              the running sandbox's service environment; run a batch job against it
+
+Domain commands (change a DPS record and publish its event) are registered from `hmpps_sandbox.cli`,
+one module per domain; `python -m hmpps_sandbox --help` lists them.
 """
 
 from __future__ import annotations
@@ -13,13 +16,14 @@ import asyncio
 import os
 import signal
 import sys
-import urllib.request
 from pathlib import Path
-from typing import Any
 
-import orjson
-
+from hmpps_sandbox.cli import Register, call, fake_url, print_json
+from hmpps_sandbox.cli import visits as visits_cli
 from hmpps_sandbox.estate import RUN_PORTS, Estate
+
+# One line per domain: each adds its own sub-commands (see hmpps_sandbox.cli).
+DOMAIN_COMMANDS: list[Register] = [visits_cli.register]
 
 SERVICE_PORT = int(os.environ.get("SERVER_PORT", "8080"))
 # Written by `run` so other commands (batch jobs, scripts) can reach the running sandbox.
@@ -38,26 +42,11 @@ def _sandbox_env() -> dict[str, str]:
     return dict(line.split("=", 1) for line in lines if "=" in line)
 
 
-def _fake_url(name: str) -> str:
-    port = RUN_PORTS[name]
-    return f"http://127.0.0.1:{port}" + ("/auth" if name == "hmpps-auth" else "")
-
-
-def _call(method: str, url: str, body: Any = None) -> Any:
-    data = orjson.dumps(body) if body is not None else None
-    request = urllib.request.Request(
-        url, data=data, method=method, headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        raw = response.read()
-    return orjson.loads(raw) if raw else None
-
-
 async def _wait_for_health(url: str, timeout: float = 30.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while asyncio.get_running_loop().time() < deadline:
         try:
-            await asyncio.to_thread(_call, "GET", url)
+            await asyncio.to_thread(call, "GET", url)
             return
         except Exception:
             await asyncio.sleep(0.2)
@@ -124,13 +113,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="hmpps_sandbox")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="start the sandbox and the service")
-    visit = commands.add_parser("visit", help="book, change or cancel a DPS visit and publish its event")
-    visit.add_argument("action", choices=["book", "change", "cancel"])
-    visit.add_argument("reference")
-    visit.add_argument("--prisoner", default=None, help="prisoner number (default A1234BC)")
-    visit.add_argument(
-        "--set", action="append", default=[], metavar="FIELD=VALUE", help="change a visit field"
-    )
     token = commands.add_parser("token", help="print a user token with the given roles")
     token.add_argument("roles", nargs="*")
     commands.add_parser("env", help="print the service environment of the running sandbox")
@@ -139,17 +121,15 @@ def main(argv: list[str] | None = None) -> int:
     batch.add_argument("extra", nargs=argparse.REMAINDER, help="further arguments, e.g. --date 2024-03-01")
     journal = commands.add_parser("journal", help="print the requests a fake API received")
     journal.add_argument("api", help="nomis, mapping, hmpps-auth or a DPS api name such as visits")
+    for register in DOMAIN_COMMANDS:
+        register(commands)
     args = parser.parse_args(argv)
 
     if args.command == "run":
         return asyncio.run(run())
-    if args.command == "visit":
-        changes: dict[str, Any] = dict(item.split("=", 1) for item in args.set)
-        if args.prisoner:
-            changes["prisonerId"] = args.prisoner
-        result = _call("POST", f"{_fake_url('visits')}/__visits/{args.reference}/{args.action}", changes)
-        print(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
-        return 0
+    if hasattr(args, "handler"):
+        result: int = args.handler(args)
+        return result
     if args.command == "env":
         print("".join(f"{key}={value}\n" for key, value in _sandbox_env().items()), end="")
         return 0
@@ -157,12 +137,11 @@ def main(argv: list[str] | None = None) -> int:
         command = [sys.executable, "-m", "prisoner_to_nomis_update", "batch", args.batch_type, *args.extra]
         os.execve(sys.executable, command, {**os.environ, **_sandbox_env()})
     if args.command == "token":
-        result = _call("POST", f"{_fake_url('hmpps-auth')}/__mint", {"roles": args.roles})
-        print(result["access_token"])
+        minted = call("POST", f"{fake_url('hmpps-auth')}/__mint", {"roles": args.roles})
+        print(minted["access_token"])
         return 0
     if args.command == "journal":
-        result = _call("GET", f"{_fake_url(args.api)}/__journal")
-        print(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
+        print_json(call("GET", f"{fake_url(args.api)}/__journal"))
         return 0
     return 2
 
