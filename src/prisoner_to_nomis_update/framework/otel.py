@@ -6,8 +6,8 @@ endpoint variables), because the SDK, the exporters and the instrumentations cos
 idle service otherwise never needs (docs/performance.md).
 
 What the original's Application Insights agent gives, and where it comes from here:
-- requests: one CONSUMER span per SQS message (`message_span`) and one SERVER span per HTTP request
-  (FastAPI instrumentation, health and info probes left out);
+- requests: one CONSUMER span per SQS message (`message_span`) and per batch job run (`job_span`), and
+  one SERVER span per HTTP request (FastAPI instrumentation, health and info probes left out);
 - dependencies: outgoing aiohttp calls (a TraceConfig on the service's one session) and SQS/SNS calls
   (aiobotocore instrumentation); the idle long polls and batched deletes, which belong to no message,
   are not sampled, or each pod would report a dependency every few seconds per queue;
@@ -50,9 +50,9 @@ from opentelemetry.util.types import Attributes
 
 from prisoner_to_nomis_update import __version__
 from prisoner_to_nomis_update.framework.telemetry import (
-    MessageSpan,
     TelemetryEvent,
     Tracing,
+    WorkSpan,
     operation_id,
     set_trace_id_source,
 )
@@ -125,7 +125,7 @@ class QuietPollsSampler(Sampler):
         return f"QuietPolls{{{self.delegate.get_description()}}}"
 
 
-class RecordedMessageSpan(MessageSpan):
+class RecordedWorkSpan(WorkSpan):
     def __init__(self, span: trace.Span) -> None:
         self.span = span
 
@@ -253,7 +253,7 @@ class OpenTelemetry(Tracing):
             )
 
     @contextmanager
-    def message_span(self, queue_name: str, message_id: str | None) -> Iterator[MessageSpan]:
+    def message_span(self, queue_name: str, message_id: str | None) -> Iterator[WorkSpan]:
         # A root span whatever the current context, so its trace id is the message's operation id.
         with self.tracer.start_as_current_span(
             f"{queue_name} process",
@@ -268,7 +268,20 @@ class OpenTelemetry(Tracing):
             record_exception=False,
             set_status_on_exception=False,
         ) as span:
-            yield RecordedMessageSpan(span)
+            yield RecordedWorkSpan(span)
+
+    @contextmanager
+    def job_span(self, batch_type: str) -> Iterator[WorkSpan]:
+        # A request of its own in Application Insights, failed when the job raised.
+        with self.tracer.start_as_current_span(
+            f"batch {batch_type}",
+            context=otel_context.Context(),
+            kind=SpanKind.CONSUMER,
+            attributes={"batch.type": batch_type},
+            record_exception=False,
+            set_status_on_exception=False,
+        ) as span:
+            yield RecordedWorkSpan(span)
 
     def instrument_app(self, app: Any) -> None:
         app.add_middleware(UntracedPaths)

@@ -63,7 +63,7 @@ def operation_id_for_message(message_id: str | None) -> str:
 
 @contextmanager
 def operation(new_id: str | None = None) -> Iterator[str]:
-    """Run the block under its own operation id (one per SQS message)."""
+    """Run the block under its own operation id (one per SQS message, one per batch job run)."""
     value = new_id or new_operation_id()
     token = operation_id.set(value)
     try:
@@ -86,8 +86,8 @@ class Exporter(Protocol):
     async def close(self) -> None: ...
 
 
-class MessageSpan:
-    """What the listener tells the tracing layer about one message's outcome."""
+class WorkSpan:
+    """What the caller tells the tracing layer about the outcome of one message or batch job."""
 
     def failed(self, error: BaseException) -> None:
         """The handler raised: the message stays on the queue (or goes to the DLQ)."""
@@ -102,9 +102,14 @@ class Tracing:
     """
 
     @contextmanager
-    def message_span(self, queue_name: str, message_id: str | None) -> Iterator[MessageSpan]:
+    def message_span(self, queue_name: str, message_id: str | None) -> Iterator[WorkSpan]:
         """The span of one message's work; runs inside the message's `operation`."""
-        yield MessageSpan()
+        yield WorkSpan()
+
+    @contextmanager
+    def job_span(self, batch_type: str) -> Iterator[WorkSpan]:
+        """The span of one batch job run; runs inside the run's own `operation`."""
+        yield WorkSpan()
 
     def instrument_app(self, app: Any) -> None:
         """Trace incoming HTTP requests of the FastAPI app."""

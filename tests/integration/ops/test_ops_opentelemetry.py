@@ -9,7 +9,9 @@ log lines. A queue-admin HTTP request is another trace, with its SQS call as a d
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
+import os
 import signal
 import sys
 import uuid
@@ -20,6 +22,7 @@ from types import ModuleType
 from typing import Any
 
 import aiohttp
+import orjson
 import pytest
 
 from hmpps_sandbox.estate import Estate
@@ -44,6 +47,7 @@ def _bench_common() -> ModuleType:
 
 bench = _bench_common()
 CREATED = "visit-create-success"
+JOB = "NON_ASSOCIATIONS_RECON"
 UNHEARD_OF = "prison-visit.unheard-of"
 
 
@@ -55,14 +59,14 @@ async def ingestion() -> AsyncIterator[FakeIngestion]:
     await fake.stop()
 
 
-async def test_one_trace_per_message_with_its_events_dependencies_and_log_lines(
-    clean_estate: Estate, ingestion: FakeIngestion, tmp_path: Path
-) -> None:
-    prefix = f"otel{uuid.uuid4().hex[:6]}_"
-    env = bench.service_env(
-        clean_estate,
+def exporting_env(
+    estate: Estate, ingestion: FakeIngestion, tmp_path: Path, prefix: str, queues: list[str], **extra: str
+) -> dict[str, str]:
+    """The service's environment with both exporters pointed at the fake ingestion endpoint."""
+    return bench.service_env(
+        estate,
         prefix,
-        ["visit"],
+        queues,
         # A fresh instrumentation key: the exporter's retry store is per key, so nothing from an
         # earlier run can be replayed into this one.
         APPLICATIONINSIGHTS_CONNECTION_STRING=(
@@ -78,7 +82,15 @@ async def test_one_trace_per_message_with_its_events_dependencies_and_log_lines(
         HMPPS_SQS_WAIT_TIME_SECONDS="1",
         TMPDIR=str(tmp_path),
         LOG_LEVEL="INFO",
+        **extra,
     )
+
+
+async def test_one_trace_per_message_with_its_events_dependencies_and_log_lines(
+    clean_estate: Estate, ingestion: FakeIngestion, tmp_path: Path
+) -> None:
+    prefix = f"otel{uuid.uuid4().hex[:6]}_"
+    env = exporting_env(clean_estate, ingestion, tmp_path, prefix, ["visit"])
     queues = QueueService(load_settings(env), Telemetry())
     await queues.start({})
     service = bench.ServiceProcess(env, name="otel")
@@ -209,3 +221,38 @@ def _without_logger_name(properties: dict[str, Any]) -> dict[str, Any]:
 
 def _key(name: str, properties: dict[str, Any], operation_id: str) -> tuple[str, str, str]:
     return name, repr(sorted(properties.items())), operation_id
+
+
+async def test_a_batch_run_is_one_operation_with_its_calls_and_events(
+    clean_estate: Estate, ingestion: FakeIngestion, tmp_path: Path
+) -> None:
+    """`prisoner-to-nomis-update batch <TYPE>` as the CronJobs run it: one request, failed or not, whose
+    operation holds the job's downstream calls, its customEvents and its log lines."""
+    env = exporting_env(clean_estate, ingestion, tmp_path, "", [], BATCH_ENABLED="true", BATCH_TYPE=JOB)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "prisoner_to_nomis_update",
+        "batch",
+        JOB,
+        env={**os.environ, **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0, output.decode()
+    lines = [orjson.loads(line) for line in output.splitlines() if line.startswith(b"{")]
+    tracked = [line for line in lines if line.get("logger") == "telemetry"]
+    assert tracked, output.decode()
+    [operation] = {line["operationId"] for line in tracked}
+
+    [run] = [r for r in ingestion.of_type("RequestData") if r.data["name"] == f"batch {JOB}"]
+    assert (run.operation_id, run.data["success"]) == (operation, True)
+    assert Counter((e.data["name"], e.operation_id) for e in ingestion.of_type("EventData")) == Counter(
+        (line["event"], operation) for line in tracked
+    )
+    nomis_port = str(clean_estate.nomis.port)
+    assert any(
+        d.operation_id == operation and nomis_port in d.data["target"]
+        for d in ingestion.of_type("RemoteDependencyData")
+    )
