@@ -108,6 +108,20 @@ class ServiceProcess:
             except subprocess.TimeoutExpired:
                 self.kill()
 
+    async def stop_gracefully(self, timeout: float = 30.0) -> int:
+        """SIGTERM, then wait without blocking the event loop, so fakes in this process (a telemetry
+        ingestion endpoint taking the final flush, say) keep answering; returns the exit code."""
+        assert self.popen is not None
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+        deadline = time.perf_counter() + timeout
+        while self.popen.poll() is None:
+            if time.perf_counter() > deadline:
+                self.kill()
+                raise RuntimeError(f"{self.name} did not stop within {timeout:.0f}s: {self.tail()}")
+            await asyncio.sleep(0.05)
+        return int(self.popen.returncode)
+
     def lines(self) -> list[dict[str, Any]]:
         """Every JSON log line written so far (a line cut short by SIGKILL is skipped)."""
         self.log.flush()

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from prisoner_to_nomis_update.framework.logs import configure_logging
+from prisoner_to_nomis_update.framework.telemetry import operation
 from prisoner_to_nomis_update.settings import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
@@ -47,7 +48,14 @@ async def run_batch(
     job = service.batch_job(batch_type)
     await service.start(listen=False)
     try:
-        await service.context.reports.run(batch_type, job)
+        # One operation (and trace) per run: its calls, events and log lines share one operation id, which
+        # is also the id the run's outcome is kept under.
+        with operation() as run_id, service.telemetry.tracing.job_span(batch_type) as span:
+            try:
+                await service.context.reports.run(batch_type, job, operation_id=run_id)
+            except Exception as error:
+                span.failed(error)
+                raise
     finally:
         await service.stop()
 

@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 from fastapi import FastAPI
 
-from prisoner_to_nomis_update import APP_NAME, __version__
+from prisoner_to_nomis_update import __version__
 from prisoner_to_nomis_update.domains import DOMAINS
 from prisoner_to_nomis_update.framework.auth import JwtValidator
 from prisoner_to_nomis_update.framework.background import BackgroundReports
@@ -21,7 +21,7 @@ from prisoner_to_nomis_update.framework.failures import FailureReasons
 from prisoner_to_nomis_update.framework.http import ApiClients, HttpSession
 from prisoner_to_nomis_update.framework.listener import QueueListener
 from prisoner_to_nomis_update.framework.queues import QueueService
-from prisoner_to_nomis_update.framework.telemetry import AppInsightsExporter, LogExporter, Telemetry
+from prisoner_to_nomis_update.framework.telemetry import LogExporter, Telemetry
 from prisoner_to_nomis_update.settings import ApiSettings, ConfigError, Settings
 from prisoner_to_nomis_update.web import console, duplicates, health, info, queue_admin
 from prisoner_to_nomis_update.web.errors import install_error_handlers
@@ -33,10 +33,13 @@ SHUTDOWN_GRACE_SECONDS = 30.0
 
 
 def default_telemetry(settings: Settings) -> Telemetry:
-    telemetry = Telemetry([LogExporter()])
-    if settings.appinsights_connection_string:
-        telemetry.add_exporter(AppInsightsExporter(settings.appinsights_connection_string, APP_NAME))
-    return telemetry
+    """JSON log lines always; OpenTelemetry only when an exporter is configured (it is loaded then)."""
+    if not settings.telemetry.enabled:
+        return Telemetry([LogExporter()])
+    from prisoner_to_nomis_update.framework.otel import OpenTelemetry
+
+    tracing = OpenTelemetry(settings.telemetry)
+    return Telemetry([LogExporter(), tracing.events], tracing)
 
 
 class Service:
@@ -51,7 +54,7 @@ class Service:
     ) -> None:
         self.settings = settings
         self.telemetry = telemetry or default_telemetry(settings)
-        self.http = HttpSession()
+        self.http = HttpSession(self.telemetry.tracing.http_trace_configs())
         self.apis = ApiClients(self.http, settings.auth_base_url, settings.apis)
         self.queues = QueueService(settings, self.telemetry)
         self.context = DomainContext(
@@ -159,4 +162,5 @@ class Service:
             if domain.router is not None:
                 app.include_router(domain.router)
         install_docs(app)
+        self.telemetry.tracing.instrument_app(app)
         return app

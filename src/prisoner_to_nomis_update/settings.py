@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from prisoner_to_nomis_update import APP_NAME
 from prisoner_to_nomis_update.framework.feature_switches import FeatureSwitches
 
 
@@ -69,6 +70,25 @@ class QueueSettings:
 
 
 @dataclass(frozen=True)
+class TelemetrySettings:
+    """Where traces, logs and events go besides the JSON log lines on stdout (framework/otel.py).
+
+    Nothing of OpenTelemetry is imported unless one of the destinations is set.
+    """
+
+    appinsights_connection_string: str = ""
+    otlp_traces_endpoint: str = ""
+    otlp_logs_endpoint: str = ""
+    service_name: str = APP_NAME
+
+    @property
+    def enabled(self) -> bool:
+        return bool(
+            self.appinsights_connection_string or self.otlp_traces_endpoint or self.otlp_logs_endpoint
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     server_port: int
     auth_base_url: str
@@ -84,7 +104,7 @@ class Settings:
     queue_admin_role: str
     wait_time_seconds: int
     feature_switches: FeatureSwitches
-    appinsights_connection_string: str
+    telemetry: TelemetrySettings
     batch_enabled: bool
     batch_type: str
     web_client_max_retries: int
@@ -290,6 +310,44 @@ def _apis(env: Mapping[str, str], api_timeout: float, health_timeout: float) -> 
     return apis
 
 
+def _connection_string(env: Mapping[str, str]) -> str:
+    value = _lookup(env, "APPLICATIONINSIGHTS_CONNECTION_STRING") or ""
+    if not value:
+        return ""
+    parts = dict(part.split("=", 1) for part in value.split(";") if "=" in part)
+    if not parts.get("InstrumentationKey", "").strip():
+        raise ConfigError("APPLICATIONINSIGHTS_CONNECTION_STRING has no InstrumentationKey")
+    endpoint = parts.get("IngestionEndpoint")
+    if endpoint is not None and not re.match(r"^https?://[^\s/]+", endpoint.strip()):
+        raise ConfigError(
+            f"APPLICATIONINSIGHTS_CONNECTION_STRING IngestionEndpoint must be an http(s) URL, got {endpoint!r}"
+        )
+    return value
+
+
+def _otlp_endpoint(env: Mapping[str, str], signal: str) -> str:
+    """OTLP/HTTP endpoint of one signal from the standard variables ('' when not exported)."""
+    upper = signal.upper()
+    if (_lookup(env, f"OTEL_{upper}_EXPORTER") or "otlp").lower() == "none":
+        return ""
+    specific = _url(env, f"OTEL_EXPORTER_OTLP_{upper}_ENDPOINT")
+    if specific:
+        return specific
+    base = _url(env, "OTEL_EXPORTER_OTLP_ENDPOINT")
+    return f"{base}/v1/{signal}" if base else ""
+
+
+def _telemetry(env: Mapping[str, str]) -> TelemetrySettings:
+    if (_lookup(env, "OTEL_SDK_DISABLED") or "false").lower() == "true":
+        return TelemetrySettings()
+    return TelemetrySettings(
+        appinsights_connection_string=_connection_string(env),
+        otlp_traces_endpoint=_otlp_endpoint(env, "traces"),
+        otlp_logs_endpoint=_otlp_endpoint(env, "logs"),
+        service_name=_lookup(env, "OTEL_SERVICE_NAME") or TelemetrySettings.service_name,
+    )
+
+
 def load_settings(env: Mapping[str, str]) -> Settings:
     """Read and validate the whole contract; raises ConfigError naming the first bad variable."""
     env = dict(env)
@@ -332,7 +390,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         or "ROLE_SYSCON__QUEUE_ADMIN",
         wait_time_seconds=_int(env, "HMPPS_SQS_WAIT_TIME_SECONDS", 10),
         feature_switches=FeatureSwitches.from_env(env),
-        appinsights_connection_string=env.get("APPLICATIONINSIGHTS_CONNECTION_STRING", ""),
+        telemetry=_telemetry(env),
         batch_enabled=batch_enabled,
         batch_type=_lookup(env, "BATCH_TYPE") or "",
         web_client_max_retries=_int(env, "HMPPS_WEB-CLIENT_MAX-RETRIES", 3),

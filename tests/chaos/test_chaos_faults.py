@@ -14,6 +14,7 @@ import orjson
 from chaos_support import LONG, ChaosRun
 
 from prisoner_to_nomis_update.framework.messages import notification_body
+from prisoner_to_nomis_update.framework.telemetry import operation_id_for_message
 
 BOOKED = "prison-visit.booked"
 
@@ -70,7 +71,8 @@ def assert_reasons_logged(chaos: ChaosRun, expected: dict[str, str]) -> None:
         logged = [
             str(line.get("message"))
             for line in lines
-            if line.get("operationId") == message_id and "Malformed message" in str(line.get("message"))
+            if line.get("operationId") == operation_id_for_message(message_id)
+            and "Malformed message" in str(line.get("message"))
         ]
         assert logged and all(reason in text for text in logged), (message_id, reason, logged[:1])
 
@@ -99,10 +101,16 @@ async def test_poison_input_lands_on_the_dlq_with_a_reason_and_the_listener_keep
     messages = {
         line.get("operationId"): str(line.get("message"))
         for line in chaos.log_lines()
-        if line.get("operationId") in (unknown_type, unknown_event)
+        if line.get("operationId")
+        in (operation_id_for_message(unknown_type), operation_id_for_message(unknown_event))
     }
-    assert messages[unknown_type] == "Ignoring message of type SomethingElse on visit"
-    assert messages[unknown_event] == "Received a message I wasn't expecting: prison-visit.unheard-of"
+    assert (
+        messages[operation_id_for_message(unknown_type)] == "Ignoring message of type SomethingElse on visit"
+    )
+    assert (
+        messages[operation_id_for_message(unknown_event)]
+        == "Received a message I wasn't expecting: prison-visit.unheard-of"
+    )
     sent_to_dlq = [name for name, _ in chaos.telemetry() if name.endswith("-sent-to-dlq")]
     assert len(sent_to_dlq) == len(POISON_TO_DLQ)
 

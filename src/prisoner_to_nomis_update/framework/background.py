@@ -96,9 +96,15 @@ class BackgroundReports:
         task.add_done_callback(lambda done: self._finished(name, done))
         self.tasks[name] = task
 
-    async def run(self, name: str, report: Callable[[], Awaitable[object]]) -> object:
-        """Run a report to the end, keeping its outcome; its exception (if any) propagates."""
-        run = ReportRun(name, uuid.uuid4().hex)
+    async def run(
+        self, name: str, report: Callable[[], Awaitable[object]], operation_id: str | None = None
+    ) -> object:
+        """Run a report to the end, keeping its outcome; its exception (if any) propagates.
+
+        The run has its own operation id (`operation_id` when the caller already opened one, as a batch
+        job does for its trace), by which its telemetry is tallied.
+        """
+        run = ReportRun(name, operation_id or uuid.uuid4().hex)
         self.last[name] = run
         self.tally.running[run.operation_id] = run
         try:

@@ -90,8 +90,9 @@ class HttpSession:
     Clients hold this rather than a session so domains can be wired before the event loop runs.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, trace_configs: list[aiohttp.TraceConfig] | None = None) -> None:
         self._session: aiohttp.ClientSession | None = None
+        self.trace_configs = list(trace_configs or [])
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -102,7 +103,11 @@ class HttpSession:
     async def open(self) -> aiohttp.ClientSession:
         if self._session is None:
             connector = aiohttp.TCPConnector(limit=200, limit_per_host=100, ttl_dns_cache=300)
-            self._session = aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                cookie_jar=aiohttp.DummyCookieJar(),
+                trace_configs=self.trace_configs or None,
+            )
         return self._session
 
     async def close(self) -> None:

@@ -14,6 +14,7 @@ finished messages are deleted with delete_message_batch, ten at a time or after 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -24,7 +25,12 @@ from prisoner_to_nomis_update.framework.http import ApiConnectionError, HttpErro
 from prisoner_to_nomis_update.framework.messages import MalformedMessage
 from prisoner_to_nomis_update.framework.queues import HmppsQueue, QueueService
 from prisoner_to_nomis_update.framework.synchronise import RetryLater, reason_of
-from prisoner_to_nomis_update.framework.telemetry import Telemetry, as_text, operation
+from prisoner_to_nomis_update.framework.telemetry import (
+    Telemetry,
+    as_text,
+    operation,
+    operation_id_for_message,
+)
 from prisoner_to_nomis_update.framework.visibility import (
     event_type_of_sqs_message,
     next_visibility,
@@ -165,7 +171,8 @@ class QueueListener:
         if len(self.finished) >= SQS_MAX_BATCH:
             self.batch_ready.set()
         if self.deleter is None or self.deleter.done():
-            self.deleter = asyncio.create_task(self._delete_finished())
+            # A delete call serves up to ten messages, so it runs in no message's operation or trace.
+            self.deleter = asyncio.create_task(self._delete_finished(), context=contextvars.Context())
 
     async def _delete_finished(self) -> None:
         # One delete call at a time, each waiting up to the window for a full batch (shutdown does not
@@ -193,17 +200,23 @@ class QueueListener:
             for failure in failed:
                 # The work is done; a redelivery is harmless because every handler is idempotent.
                 message = batch[int(failure.get("Id", 0))]
-                log.warning(
-                    "Could not delete message %s: %s", message.get("MessageId"), failure.get("Message")
-                )
+                with operation(operation_id_for_message(message.get("MessageId"))):
+                    log.warning(
+                        "Could not delete message %s: %s", message.get("MessageId"), failure.get("Message")
+                    )
 
     async def _process(self, message: dict[str, Any]) -> None:
-        with operation(message.get("MessageId")):
+        message_id = message.get("MessageId")
+        with (
+            operation(operation_id_for_message(message_id)),
+            self.telemetry.tracing.message_span(self.queue.name, message_id) as span,
+        ):
             try:
                 await self.handle(message["Body"])
             except asyncio.CancelledError:
                 raise
             except Exception as error:
+                span.failed(error)
                 await self._on_failure(message, error)
                 return
             self._delete_soon(message)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import orjson
 
-from prisoner_to_nomis_update.framework.telemetry import operation_id
+from prisoner_to_nomis_update.framework.telemetry import current_operation_id
 
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 
@@ -21,7 +21,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        current = operation_id.get()
+        current = current_operation_id()
         if current:
             line["operationId"] = current
         for key, value in record.__dict__.items():
@@ -38,5 +38,6 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("botocore", "aiobotocore", "urllib3", "uvicorn.access"):
+    # azure-core logs every ingestion request at INFO when the Application Insights exporter runs.
+    for noisy in ("botocore", "aiobotocore", "urllib3", "uvicorn.access", "azure"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

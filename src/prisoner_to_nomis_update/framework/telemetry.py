@@ -1,34 +1,70 @@
-"""Telemetry: one `track_event(name, properties)` for every outcome.
+"""Telemetry: one `track_event(name, properties)` for every outcome, and the operation it belongs to.
 
-Events go to every configured exporter: a JSON log line always, Application Insights customEvents when
-`APPLICATIONINSIGHTS_CONNECTION_STRING` is set. Each message is processed under its own operation id
-(a context variable) that log lines and events carry, so one event's story can be read end to end.
+Events go to every configured exporter: a JSON log line always, and OpenTelemetry (Application Insights
+customEvents, or any OTLP backend) when `framework/otel.py` is switched on by its variables. Each SQS
+message is processed under its own operation id (a context variable) that log lines and events carry,
+so one event's story can be read end to end. With OpenTelemetry on, the operation id IS the trace id:
+the message's span takes its trace id from the operation id, and an HTTP request's operation id is the
+trace id of its server span.
+
+This module imports nothing of OpenTelemetry, so the idle service without an exporter stays small.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import logging
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Protocol
-
-import orjson
 
 log = logging.getLogger(__name__)
 
 operation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("operation_id", default=None)
 
+# Set by the OpenTelemetry layer while it runs: the trace id of the current span, for work that has no
+# operation of its own (an HTTP request's server span).
+_trace_id_source: Callable[[], str | None] | None = None
+
+
+def set_trace_id_source(source: Callable[[], str | None] | None) -> None:
+    global _trace_id_source
+    _trace_id_source = source
+
+
+def current_operation_id() -> str | None:
+    """The operation id of the work in hand: the message's, else the current trace's, else None."""
+    current = operation_id.get()
+    if current is None and _trace_id_source is not None:
+        return _trace_id_source()
+    return current
+
+
+def new_operation_id() -> str:
+    """A W3C trace id: 32 lower-case hex digits, not all zero."""
+    return uuid.uuid4().hex
+
+
+def operation_id_for_message(message_id: str | None) -> str:
+    """The operation (and trace) id of an SQS message: its message id's 128 bits as 32 hex digits.
+
+    SQS message ids are UUIDs, so every delivery of one message shares one operation id: a message can
+    be followed across its retries by its message id with the dashes removed.
+    """
+    try:
+        value = uuid.UUID(message_id or "")
+    except ValueError:
+        return new_operation_id()
+    return value.hex if value.int else new_operation_id()
+
 
 @contextmanager
 def operation(new_id: str | None = None) -> Iterator[str]:
-    """Run the block under its own operation id (one per SQS message or HTTP request)."""
-    value = new_id or uuid.uuid4().hex
+    """Run the block under its own operation id (one per SQS message, one per batch job run)."""
+    value = new_id or new_operation_id()
     token = operation_id.set(value)
     try:
         yield value
@@ -50,6 +86,43 @@ class Exporter(Protocol):
     async def close(self) -> None: ...
 
 
+class WorkSpan:
+    """What the caller tells the tracing layer about the outcome of one message or batch job."""
+
+    def failed(self, error: BaseException) -> None:
+        """The handler raised: the message stays on the queue (or goes to the DLQ)."""
+        return None
+
+
+class Tracing:
+    """Where traces go. This base records nothing; `framework/otel.py` records through OpenTelemetry.
+
+    Its hooks are the only places the service touches tracing, so the rest of the code does not know
+    whether OpenTelemetry is loaded.
+    """
+
+    @contextmanager
+    def message_span(self, queue_name: str, message_id: str | None) -> Iterator[WorkSpan]:
+        """The span of one message's work; runs inside the message's `operation`."""
+        yield WorkSpan()
+
+    @contextmanager
+    def job_span(self, batch_type: str) -> Iterator[WorkSpan]:
+        """The span of one batch job run; runs inside the run's own `operation`."""
+        yield WorkSpan()
+
+    def instrument_app(self, app: Any) -> None:
+        """Trace incoming HTTP requests of the FastAPI app."""
+        return None
+
+    def http_trace_configs(self) -> list[Any]:
+        """aiohttp TraceConfigs that trace outgoing calls to the downstream APIs."""
+        return []
+
+    async def close(self) -> None:
+        return None
+
+
 def as_text(value: Any) -> str:
     """Values the way the original renders them: booleans lower case, None as 'null', lists as [a, b]."""
     if value is None:
@@ -64,8 +137,9 @@ def as_text(value: Any) -> str:
 
 
 class Telemetry:
-    def __init__(self, exporters: list[Exporter] | None = None) -> None:
+    def __init__(self, exporters: list[Exporter] | None = None, tracing: Tracing | None = None) -> None:
         self.exporters: list[Exporter] = list(exporters or [])
+        self.tracing = tracing or Tracing()
 
     def add_exporter(self, exporter: Exporter) -> None:
         self.exporters.append(exporter)
@@ -74,7 +148,7 @@ class Telemetry:
         event = TelemetryEvent(
             name=name,
             properties={key: as_text(value) for key, value in (properties or {}).items()},
-            operation_id=operation_id.get(),
+            operation_id=current_operation_id(),
         )
         for exporter in self.exporters:
             try:
@@ -86,6 +160,7 @@ class Telemetry:
     async def close(self) -> None:
         for exporter in self.exporters:
             await exporter.close()
+        await self.tracing.close()
 
 
 class LogExporter:
@@ -121,117 +196,3 @@ class RecordingExporter:
 
     def clear(self) -> None:
         self.events.clear()
-
-
-def parse_connection_string(connection_string: str) -> tuple[str, str]:
-    """(instrumentation key, ingestion endpoint) from an Application Insights connection string."""
-    parts = dict(
-        part.split("=", 1) for part in connection_string.split(";") if "=" in part and part.strip() != ""
-    )
-    key = parts.get("InstrumentationKey", "")
-    if not key:
-        from prisoner_to_nomis_update.settings import ConfigError
-
-        raise ConfigError("APPLICATIONINSIGHTS_CONNECTION_STRING has no InstrumentationKey")
-    endpoint = parts.get("IngestionEndpoint", "https://dc.services.visualstudio.com").rstrip("/")
-    return key, endpoint
-
-
-SHUTDOWN_FLUSH_ATTEMPTS = 3
-
-
-class AppInsightsExporter:
-    """Sends events as Application Insights customEvents through the public ingestion (track) API.
-
-    Events are buffered and sent in batches by a background task so the hot path never waits on the
-    network; a failed batch is logged and retried once on the next flush.
-    """
-
-    def __init__(
-        self,
-        connection_string: str,
-        role_name: str,
-        flush_interval: float = 2.0,
-        max_batch: int = 200,
-    ) -> None:
-        self.instrumentation_key, endpoint = parse_connection_string(connection_string)
-        self.url = f"{endpoint}/v2/track"
-        self.role_name = role_name
-        self.flush_interval = flush_interval
-        self.max_batch = max_batch
-        self.buffer: list[dict[str, Any]] = []
-        self.wakeup = asyncio.Event()
-        self.task: asyncio.Task[None] | None = None
-        self.closed = False
-
-    def export(self, event: TelemetryEvent) -> None:
-        tags = {"ai.cloud.role": self.role_name}
-        if event.operation_id:
-            tags["ai.operation.id"] = event.operation_id
-        self.buffer.append(
-            {
-                "name": "Microsoft.ApplicationInsights.Event",
-                "time": datetime.fromtimestamp(event.timestamp, UTC).isoformat().replace("+00:00", "Z"),
-                "iKey": self.instrumentation_key,
-                "tags": tags,
-                "data": {
-                    "baseType": "EventData",
-                    "baseData": {"ver": 2, "name": event.name, "properties": event.properties},
-                },
-            }
-        )
-        if self.task is None and not self.closed:
-            self.task = asyncio.get_running_loop().create_task(self._run())
-        if len(self.buffer) >= self.max_batch:
-            self.wakeup.set()
-
-    async def _run(self) -> None:
-        import aiohttp
-
-        async with aiohttp.ClientSession() as session:
-            while not self.closed:
-                try:
-                    await asyncio.wait_for(self.wakeup.wait(), self.flush_interval)
-                except TimeoutError:
-                    pass
-                self.wakeup.clear()
-                await self._flush(session)
-            # Shutting down: drain every batch, with a few tries so a momentary ingestion hiccup
-            # does not lose the last events.
-            failures = 0
-            while self.buffer and failures < SHUTDOWN_FLUSH_ATTEMPTS:
-                if not await self._flush(session):
-                    failures += 1
-                    await asyncio.sleep(min(self.flush_interval, 1.0))
-
-    async def _flush(self, session: Any) -> bool:
-        """Send one batch; False when it could not be delivered (it is then kept for a later flush)."""
-        if not self.buffer:
-            return True
-        batch, self.buffer = self.buffer[: self.max_batch], self.buffer[self.max_batch :]
-        try:
-            async with session.post(
-                self.url,
-                data=b"\n".join(orjson.dumps(item) for item in batch),
-                headers={"Content-Type": "application/x-json-stream"},
-                timeout=10,
-            ) as response:
-                if response.status == 429 or response.status >= 500:
-                    # Throttled or unavailable: the batch is fine, so keep it for the next flush.
-                    raise ConnectionError(f"HTTP {response.status}")
-                if response.status >= 400:
-                    log.warning(
-                        "Application Insights rejected %d events: HTTP %d", len(batch), response.status
-                    )
-        except Exception as error:
-            log.warning("Could not send %d events to Application Insights: %s", len(batch), error)
-            if len(self.buffer) < 10 * self.max_batch:
-                self.buffer[:0] = batch
-            return False
-        return True
-
-    async def close(self) -> None:
-        self.closed = True
-        self.wakeup.set()
-        if self.task is not None:
-            await self.task

@@ -13,6 +13,7 @@ from hmpps_sandbox.estate import Estate
 from hmpps_sandbox.harness import running_service
 from prisoner_to_nomis_update.framework.logs import JsonFormatter
 from prisoner_to_nomis_update.framework.messages import notification_body
+from prisoner_to_nomis_update.framework.telemetry import operation_id_for_message
 
 RECORDED = "widget.recorded"
 
@@ -129,8 +130,10 @@ async def test_each_message_has_its_own_operation_id_shared_by_its_logs_and_tele
         if e.name == "widget-recorded"
     }
     assert events["W1"] != events["W2"]
-    # The operation id is the SQS message id, so a message can be followed across redeliveries.
-    assert {events["W1"], events["W2"]} == {first, second}
+    # The operation id is the SQS message id's 128 bits (its hex digits without dashes), the same on
+    # every delivery, so a message can be followed across redeliveries; it is also its trace id.
+    assert {events["W1"], events["W2"]} == {operation_id_for_message(first), operation_id_for_message(second)}
+    assert operation_id_for_message(first) == first.replace("-", "")
     lines = [orjson.loads(line) for line in stream.getvalue().splitlines()]
     logged = {line["message"].rsplit(" ", 1)[-1]: line["operationId"] for line in lines}
     assert logged == events
