@@ -1,0 +1,733 @@
+"""Court cases as DPS and NOMIS answer them for reconciliation, built to differ in exactly one way.
+
+`dps_case(...)` is a `ReconciliationCourtCase` document and `nomis_case(...)` a `CourtCaseResponse`
+document; with their defaults the two describe the same case (one appearance, one charge, one sentence,
+one term), so a test changes only what its scenario is about. The documents are seeded into the real
+sandbox fakes, which the service reads over HTTP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+OFFENDER_NO = "A0001TZ"
+BOOKING_ID = 123456
+DPS_CASE_ID = "11111111-1111-1111-1111-111111111111"
+NOMIS_CASE_ID = 1
+DPS_APPEARANCE_ID = "a1111111-1111-1111-1111-111111111111"
+NOMIS_APPEARANCE_ID = 3
+DPS_CHARGE_ID = "c1111111-1111-1111-1111-111111111111"
+NOMIS_CHARGE_ID = 11
+DPS_SENTENCE_ID = "51111111-1111-1111-1111-111111111111"
+NOMIS_SENTENCE_SEQ = 54
+DPS_TERM_ID = "71111111-1111-1111-1111-111111111111"
+NOMIS_TERM_SEQ = 32
+
+OFFENCE = "TH68023"
+COURT = "DRBYYC"
+APPEARANCE_DATE = "2024-01-01"
+OFFENCE_DATE = "2023-06-01"
+OUTCOME = "4001"
+UPDATE_ROLE = "ROLE_PRISONER_TO_NOMIS__UPDATE__RW"
+
+SPEC = "court-sentencing"
+
+
+# ---- DPS: ReconciliationCourtCase -----------------------------------------------------------------
+
+
+def dps_term(
+    uuid: str = DPS_TERM_ID,
+    code: str = "IMP",
+    years: int | None = 2,
+    months: int | None = None,
+    weeks: int | None = None,
+    days: int | None = None,
+    life: bool | None = False,
+) -> dict[str, Any]:
+    return {
+        "periodLengthUuid": uuid,
+        "periodYears": years,
+        "periodMonths": months,
+        "periodWeeks": weeks,
+        "periodDays": days,
+        "lifeSentence": life,
+        "sentenceTermCode": code,
+    }
+
+
+def dps_sentence(
+    uuid: str = DPS_SENTENCE_ID,
+    category: str | None = "2020",
+    calc_type: str | None = "ADIMP",
+    fine: float | str | None = None,
+    active: bool = True,
+    start: str = APPEARANCE_DATE,
+    terms: Sequence[dict[str, Any]] | None = None,
+    legacy: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    return {
+        "sentenceUuid": uuid,
+        "fineAmount": fine,
+        "sentenceCalcType": calc_type,
+        "sentenceCategory": category,
+        "active": active,
+        "sentenceStartDate": start,
+        "legacyData": legacy,
+        "periodLengths": list(terms) if terms is not None else [dps_term()],
+    }
+
+
+def dps_charge(
+    uuid: str = DPS_CHARGE_ID,
+    offence: str = OFFENCE,
+    start: str | None = OFFENCE_DATE,
+    end: str | None = None,
+    outcome: str | None = OUTCOME,
+    sentence: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    return {
+        "chargeUuid": uuid,
+        "offenceCode": offence,
+        "offenceStartDate": start,
+        "offenceEndDate": end,
+        "nomisOutcomeCode": outcome,
+        "sentence": sentence,
+    }
+
+
+def dps_appearance(
+    uuid: str = DPS_APPEARANCE_ID,
+    date: str = APPEARANCE_DATE,
+    court: str = COURT,
+    outcome: str | None = OUTCOME,
+    charges: Sequence[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    return {
+        "appearanceUuid": uuid,
+        "courtCode": court,
+        "appearanceDate": date,
+        "appearanceTime": "10:00",
+        "nomisOutcomeCode": outcome,
+        "nextCourtAppearance": None,
+        "nomisAppearanceTypeCode": "CRT",
+        "charges": list(charges) if charges is not None else [dps_charge(sentence=dps_sentence())],
+    }
+
+
+def dps_case(
+    uuid: str = DPS_CASE_ID,
+    active: bool = True,
+    status: str = "ACTIVE",
+    references: Sequence[str] = ("ABC4999",),
+    appearances: Sequence[dict[str, Any]] | None = None,
+    prisoner: str = OFFENDER_NO,
+) -> dict[str, Any]:
+    return {
+        "courtCaseUuid": uuid,
+        "prisonerId": prisoner,
+        "active": active,
+        "merged": False,
+        "status": status,
+        "courtCaseLegacyData": {
+            "caseReferences": [
+                {"offenderCaseReference": r, "updatedDate": "2024-01-01T10:10:00", "source": "NOMIS"}
+                for r in references
+            ],
+            "bookingId": BOOKING_ID,
+        },
+        "appearances": list(appearances) if appearances is not None else [dps_appearance()],
+    }
+
+
+# ---- NOMIS: CourtCaseResponse ---------------------------------------------------------------------
+
+
+def _code(code: str | None) -> dict[str, Any] | None:
+    return {"code": code, "description": f"description of {code}"} if code is not None else None
+
+
+def _result(code: str | None) -> dict[str, Any] | None:
+    if code is None:
+        return None
+    return {
+        "code": code,
+        "description": f"result {code}",
+        "dispositionCode": "F",
+        "chargeStatus": "A",
+        "conviction": True,
+    }
+
+
+def _offender_charge(charge_id: int, offence: str) -> dict[str, Any]:
+    return {
+        "id": charge_id,
+        "offence": {"offenceCode": offence, "statuteCode": offence[:4], "description": f"offence {offence}"},
+        "mostSeriousFlag": False,
+        "createdByUsername": "Q1251T",
+    }
+
+
+def nomis_term(
+    seq: int = NOMIS_TERM_SEQ,
+    code: str | None = "IMP",
+    years: int | None = 2,
+    months: int | None = None,
+    weeks: int | None = None,
+    days: int | None = None,
+    life: bool = False,
+) -> dict[str, Any]:
+    return {
+        "termSequence": seq,
+        "sentenceTermType": _code(code),
+        "years": years,
+        "months": months,
+        "weeks": weeks,
+        "days": days,
+        "hours": None,
+        "startDate": APPEARANCE_DATE,
+        "lifeSentenceFlag": life,
+        "prisonId": "MDI",
+        "createdByUsername": "Q1251T",
+    }
+
+
+def nomis_sentence(
+    seq: int = NOMIS_SENTENCE_SEQ,
+    event_id: int | None = NOMIS_APPEARANCE_ID,
+    category: str = "2020",
+    calc_type: str = "ADIMP",
+    fine: float | str | None = None,
+    status: str = "A",
+    charges: Sequence[tuple[int, str]] = ((NOMIS_CHARGE_ID, OFFENCE),),
+    terms: Sequence[dict[str, Any]] | None = None,
+    booking: int = BOOKING_ID,
+) -> dict[str, Any]:
+    return {
+        "bookingId": booking,
+        "sentenceSeq": seq,
+        "status": status,
+        "calculationType": _code(calc_type),
+        "category": _code(category),
+        "startDate": APPEARANCE_DATE,
+        "courtOrder": (
+            {
+                "id": 900 + seq,
+                "eventId": event_id,
+                "courtDate": APPEARANCE_DATE,
+                "issuingCourt": COURT,
+                "orderType": "AUTO",
+                "orderStatus": "A",
+                "sentencePurposes": [],
+            }
+            if event_id is not None
+            else None
+        ),
+        "fineAmount": fine,
+        "offenderCharges": [_offender_charge(charge_id, offence) for charge_id, offence in charges],
+        "sentenceTerms": list(terms) if terms is not None else [nomis_term()],
+        "missingCourtOffenderChargeIds": [],
+        "prisonId": "MDI",
+        "createdDateTime": "2024-01-01T10:00:00",
+        "createdByUsername": "Q1251T",
+    }
+
+
+def nomis_charge(
+    charge_id: int = NOMIS_CHARGE_ID,
+    offence: str = OFFENCE,
+    date: str | None = OFFENCE_DATE,
+    end: str | None = None,
+    result: str | None = OUTCOME,
+    event_id: int = NOMIS_APPEARANCE_ID,
+) -> dict[str, Any]:
+    return {
+        "eventId": event_id,
+        "offenderCharge": _offender_charge(charge_id, offence),
+        "offenceDate": date,
+        "offenceEndDate": end,
+        "resultCode1": _result(result),
+        "mostSeriousFlag": False,
+        "createdByUsername": "Q1251T",
+    }
+
+
+def nomis_event(
+    event_id: int = NOMIS_APPEARANCE_ID,
+    when: str = f"{APPEARANCE_DATE}T10:00:00",
+    court: str = COURT,
+    outcome: str | None = OUTCOME,
+    charges: Sequence[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    return {
+        "id": event_id,
+        "caseId": NOMIS_CASE_ID,
+        "offenderNo": OFFENDER_NO,
+        "eventDateTime": when,
+        "courtEventType": _code("CRT"),
+        "eventStatus": _code("SCH"),
+        "courtId": court,
+        "outcomeReasonCode": _result(outcome),
+        "courtEventCharges": list(charges) if charges is not None else [nomis_charge(event_id=event_id)],
+        "courtOrders": [],
+        "isClone": False,
+        "createdDateTime": "2024-01-01T10:00:00",
+        "createdByUsername": "Q1251T",
+    }
+
+
+def nomis_case(
+    case_id: int = NOMIS_CASE_ID,
+    status: str = "A",
+    references: Sequence[str] = ("ABC4999",),
+    events: Sequence[dict[str, Any]] | None = None,
+    sentences: Sequence[dict[str, Any]] | None = None,
+    booking: int = BOOKING_ID,
+    offender_no: str = OFFENDER_NO,
+) -> dict[str, Any]:
+    return {
+        "id": case_id,
+        "offenderNo": offender_no,
+        "bookingId": booking,
+        "caseSequence": 1,
+        "caseStatus": _code(status),
+        "legalCaseType": _code("NE"),
+        "beginDate": APPEARANCE_DATE,
+        "courtId": COURT,
+        "sourceCombinedCaseIds": [],
+        "createdDateTime": "2024-01-01T10:00:00",
+        "createdByUsername": "Q1251T",
+        "courtEvents": list(events) if events is not None else [nomis_event()],
+        "offenderCharges": [],
+        "caseInfoNumbers": [
+            {"type": "CASE/INFO#", "reference": r, "createDateTime": "2024-01-01T10:10:00"}
+            for r in references
+        ],
+        "sentences": list(sentences) if sentences is not None else [nomis_sentence()],
+    }
+
+
+# ---- the comparison scenarios (spec 6.21) ---------------------------------------------------------
+
+
+class Comparison:
+    """A DPS and a NOMIS document of the same case and the differences the comparison must find."""
+
+    def __init__(
+        self,
+        name: str,
+        scenario: int,
+        dps: dict[str, Any],
+        nomis: dict[str, Any],
+        differences: list[dict[str, Any]],
+    ) -> None:
+        self.name = name
+        self.scenario = scenario
+        self.dps = dps
+        self.nomis = nomis
+        self.differences = differences
+
+
+def _difference(prop: str, dps: Any, nomis: Any, id: str | None) -> dict[str, Any]:
+    return {"property": prop, "dps": dps, "nomis": nomis, "id": id}
+
+
+def _two_appearance_pair(
+    first: dict[str, Any], second: dict[str, Any], nomis_first: dict[str, Any], nomis_second: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """DPS lists the appearances in one order, NOMIS in the other; neither has a sentence."""
+    return (
+        dps_case(appearances=[first, second]),
+        nomis_case(events=[nomis_second, nomis_first], sentences=[]),
+    )
+
+
+def _sentenced_charges(codes: Sequence[str], sentence_of: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        dps_charge(
+            uuid=f"c{index}111111-1111-1111-1111-111111111111", offence=code, sentence=sentence_of[code]
+        )
+        for index, code in enumerate(codes)
+    ]
+
+
+def comparisons() -> list[Comparison]:
+    """Scenarios 128-149 (except 142, which needs the extra-information check of E4)."""
+    unsentenced = dps_appearance(charges=[dps_charge()])
+    second_dps = dps_appearance(
+        uuid="a2222222-2222-2222-2222-222222222222",
+        date="2024-02-01",
+        charges=[dps_charge(uuid="c2222222-2222-2222-2222-222222222222")],
+    )
+    second_nomis = nomis_event(event_id=4, when="2024-02-01T10:00:00", charges=[nomis_charge(12, event_id=4)])
+    four = ("AA10001", "BB10001", "CC10001", "DD10001")
+    dps_four = {
+        code: dps_sentence(uuid=f"5{index}111111-1111-1111-1111-111111111111", category="2020")
+        for index, code in enumerate(four)
+    }
+    dps_four["BB10001"] = dps_sentence(uuid="51111111-1111-1111-1111-bbbbbbbbbbbb", category="New Category")
+    shuffled = ("CC10001", "BB10001", "DD10001", "AA10001")
+    one_sentence = dps_sentence()
+    three_codes = ("AA10001", "BB10001", "CC10001")
+    same_offence = [
+        dps_charge(uuid="c1111111-1111-1111-1111-111111111111", sentence=dps_sentence(uuid=DPS_SENTENCE_ID)),
+        dps_charge(
+            uuid="c2222222-2222-2222-2222-222222222222",
+            sentence=dps_sentence(uuid="52222222-2222-2222-2222-222222222222", terms=[dps_term(years=3)]),
+        ),
+    ]
+    same_offence_fines = [
+        dps_charge(uuid="c1111111-1111-1111-1111-111111111111", sentence=dps_sentence(fine="10.00")),
+        dps_charge(
+            uuid="c2222222-2222-2222-2222-222222222222",
+            sentence=dps_sentence(uuid="52222222-2222-2222-2222-222222222222", fine="20.00"),
+        ),
+    ]
+    two_nomis_charges = [nomis_charge(11), nomis_charge(12)]
+    return [
+        Comparison("identical minimal data", 128, dps_case(), nomis_case(), []),
+        Comparison(
+            "NOMIS inactive, DPS active",
+            129,
+            dps_case(active=True),
+            nomis_case(status="I"),
+            [_difference("case.active", True, False, DPS_CASE_ID)],
+        ),
+        Comparison(
+            "DPS duplicate (inactive) and NOMIS active",
+            130,
+            dps_case(active=False, status="DUPLICATE"),
+            nomis_case(status="A"),
+            [],
+        ),
+        Comparison(
+            "DPS 2 appearances, NOMIS 1",
+            131,
+            dps_case(appearances=[dps_appearance(), second_dps]),
+            nomis_case(),
+            [_difference("case.appearances", 2, 1, None)],
+        ),
+        Comparison(
+            "DPS 1 appearance, NOMIS 2",
+            131,
+            dps_case(),
+            nomis_case(events=[nomis_event(), second_nomis]),
+            [_difference("case.appearances", 1, 2, None)],
+        ),
+        Comparison(
+            "the same appearances in a different order",
+            132,
+            dps_case(appearances=[dps_appearance(), second_dps]),
+            nomis_case(events=[second_nomis, nomis_event()]),
+            [],
+        ),
+        Comparison(
+            "same-day appearances differing only by a charge outcome, in opposite orders",
+            133,
+            *_two_appearance_pair(
+                unsentenced,
+                dps_appearance(
+                    uuid="a2222222-2222-2222-2222-222222222222",
+                    charges=[dps_charge(uuid="c2222222-2222-2222-2222-222222222222", outcome="1002")],
+                ),
+                nomis_event(),
+                nomis_event(event_id=4, charges=[nomis_charge(12, result="1002", event_id=4)]),
+            ),
+            [],
+        ),
+        Comparison(
+            "same-day appearances differing only by an offence end date, in opposite orders",
+            133,
+            *_two_appearance_pair(
+                unsentenced,
+                dps_appearance(
+                    uuid="a2222222-2222-2222-2222-222222222222",
+                    charges=[dps_charge(uuid="c2222222-2222-2222-2222-222222222222", end="2023-07-01")],
+                ),
+                nomis_event(),
+                nomis_event(event_id=4, charges=[nomis_charge(12, end="2023-07-01", event_id=4)]),
+            ),
+            [],
+        ),
+        Comparison(
+            "appearance outcome 4001 against 3001",
+            134,
+            dps_case(appearances=[dps_appearance(outcome="4001")]),
+            nomis_case(events=[nomis_event(outcome="3001")]),
+            [_difference("case.appearances[0].outcome", "4001", "3001", DPS_APPEARANCE_ID)],
+        ),
+        Comparison(
+            "appearance and sentence dates in the years 9 and 10",
+            135,
+            dps_case(
+                appearances=[
+                    dps_appearance(
+                        date="0009-03-01", charges=[dps_charge(sentence=dps_sentence(start="0009-03-01"))]
+                    )
+                ]
+            ),
+            nomis_case(events=[nomis_event(when="0010-03-01T10:00:00")]),
+            [],
+        ),
+        Comparison(
+            "DPS appearance with 2 charges, NOMIS 1",
+            136,
+            dps_case(
+                appearances=[
+                    dps_appearance(
+                        charges=[
+                            dps_charge(sentence=dps_sentence()),
+                            dps_charge(uuid="c2222222-2222-2222-2222-222222222222"),
+                        ]
+                    )
+                ]
+            ),
+            nomis_case(),
+            [_difference("case.appearances[0].charges", 2, 1, None)],
+        ),
+        Comparison(
+            "offence dates 2021-03-03 against 2022-03-03",
+            137,
+            dps_case(
+                appearances=[
+                    dps_appearance(charges=[dps_charge(start="2021-03-03", sentence=dps_sentence())])
+                ]
+            ),
+            nomis_case(events=[nomis_event(charges=[nomis_charge(date="2022-03-03")])]),
+            [
+                _difference(
+                    "case.appearances[0].charges[0].offenceDate", "2021-03-03", "2022-03-03", DPS_CHARGE_ID
+                )
+            ],
+        ),
+        Comparison(
+            "offence dates in 1900 that differ are not compared",
+            138,
+            dps_case(
+                appearances=[
+                    dps_appearance(charges=[dps_charge(start="1900-03-03", sentence=dps_sentence())])
+                ]
+            ),
+            nomis_case(events=[nomis_event(charges=[nomis_charge(date="1900-04-04")])]),
+            [],
+        ),
+        Comparison(
+            "offence dates in 1921 that differ are reported",
+            138,
+            dps_case(
+                appearances=[
+                    dps_appearance(charges=[dps_charge(start="1921-03-03", sentence=dps_sentence())])
+                ]
+            ),
+            nomis_case(events=[nomis_event(charges=[nomis_charge(date="1921-04-04")])]),
+            [
+                _difference(
+                    "case.appearances[0].charges[0].offenceDate", "1921-03-03", "1921-04-04", DPS_CHARGE_ID
+                )
+            ],
+        ),
+        Comparison(
+            "NOMIS 2 sentences, DPS 1",
+            139,
+            dps_case(),
+            nomis_case(sentences=[nomis_sentence(), nomis_sentence(seq=55, calc_type="FTR")]),
+            [_difference("case.sentences", 1, 2, None)],
+        ),
+        Comparison(
+            "one DPS sentence on 3 charges, one NOMIS sentence over the same 3 charges",
+            140,
+            dps_case(
+                appearances=[
+                    dps_appearance(
+                        charges=_sentenced_charges(three_codes, dict.fromkeys(three_codes, one_sentence))
+                    )
+                ]
+            ),
+            nomis_case(
+                events=[
+                    nomis_event(
+                        charges=[nomis_charge(11 + i, offence=code) for i, code in enumerate(three_codes)]
+                    )
+                ],
+                sentences=[nomis_sentence(charges=[(11 + i, code) for i, code in enumerate(three_codes)])],
+            ),
+            [],
+        ),
+        Comparison(
+            "four sentences, one DPS category differs",
+            141,
+            dps_case(appearances=[dps_appearance(charges=_sentenced_charges(shuffled, dps_four))]),
+            nomis_case(
+                events=[
+                    nomis_event(charges=[nomis_charge(11 + i, offence=code) for i, code in enumerate(four)])
+                ],
+                sentences=[
+                    nomis_sentence(seq=60 + i, charges=[(11 + i, code)]) for i, code in enumerate(four)
+                ],
+            ),
+            [
+                _difference(
+                    "case.sentences[1].sentenceCategory",
+                    "New Category",
+                    "2020",
+                    "51111111-1111-1111-1111-bbbbbbbbbbbb",
+                )
+            ],
+        ),
+        Comparison(
+            "DPS UNKNOWN sentence type with legacy LR_ORA/2020 against NOMIS LR_ORA/2020",
+            143,
+            dps_case(
+                appearances=[
+                    dps_appearance(
+                        charges=[
+                            dps_charge(
+                                sentence=dps_sentence(
+                                    category="UNKNOWN",
+                                    calc_type="UNKNOWN",
+                                    legacy={
+                                        "sentenceCalcType": "LR_ORA",
+                                        "sentenceCategory": "2020",
+                                        "postedDate": "2024-01-01",
+                                    },
+                                )
+                            )
+                        ]
+                    )
+                ]
+            ),
+            nomis_case(sentences=[nomis_sentence(calc_type="LR_ORA", category="2020")]),
+            [],
+        ),
+        Comparison(
+            "NOMIS sentence whose court order names an unknown event, DPS without a sentence",
+            144,
+            dps_case(appearances=[unsentenced]),
+            nomis_case(sentences=[nomis_sentence(event_id=999)]),
+            [_difference("case.sentences", 0, 1, None)],
+        ),
+        Comparison(
+            "fines 8.10 and 8.1",
+            145,
+            dps_case(appearances=[dps_appearance(charges=[dps_charge(sentence=dps_sentence(fine="8.10"))])]),
+            nomis_case(sentences=[nomis_sentence(fine=8.1)]),
+            [],
+        ),
+        Comparison(
+            "sentences differing only by their terms, in opposite orders",
+            146,
+            dps_case(appearances=[dps_appearance(charges=same_offence)]),
+            nomis_case(
+                events=[nomis_event(charges=two_nomis_charges)],
+                sentences=[
+                    nomis_sentence(seq=55, charges=[(12, OFFENCE)], terms=[nomis_term(years=3)]),
+                    nomis_sentence(seq=54, charges=[(11, OFFENCE)]),
+                ],
+            ),
+            [],
+        ),
+        Comparison(
+            "sentences differing only by their fines, in opposite orders",
+            146,
+            dps_case(appearances=[dps_appearance(charges=same_offence_fines)]),
+            nomis_case(
+                events=[nomis_event(charges=two_nomis_charges)],
+                sentences=[
+                    nomis_sentence(seq=55, charges=[(12, OFFENCE)], fine=20),
+                    nomis_sentence(seq=54, charges=[(11, OFFENCE)], fine=10),
+                ],
+            ),
+            [],
+        ),
+        Comparison(
+            "NOMIS 3 terms, DPS 2",
+            147,
+            dps_case(
+                appearances=[
+                    dps_appearance(
+                        charges=[
+                            dps_charge(
+                                sentence=dps_sentence(
+                                    terms=[
+                                        dps_term(),
+                                        dps_term(uuid="72222222-2222-2222-2222-222222222222", code="LIC"),
+                                    ]
+                                )
+                            )
+                        ]
+                    )
+                ]
+            ),
+            nomis_case(
+                sentences=[
+                    nomis_sentence(
+                        terms=[nomis_term(1), nomis_term(2, code="LIC"), nomis_term(3, code="SUP")]
+                    )
+                ]
+            ),
+            [_difference("case.sentences[0].terms", 2, 3, None)],
+        ),
+        Comparison(
+            "third term 20 years 5 days against 6 years 3 days",
+            148,
+            dps_case(
+                appearances=[
+                    dps_appearance(
+                        charges=[
+                            dps_charge(
+                                sentence=dps_sentence(
+                                    terms=[
+                                        dps_term(uuid="71111111-1111-1111-1111-111111111111", years=1),
+                                        dps_term(uuid="72222222-2222-2222-2222-222222222222", years=2),
+                                        dps_term(
+                                            uuid="73333333-3333-3333-3333-333333333333",
+                                            code="LIC",
+                                            years=20,
+                                            days=5,
+                                        ),
+                                    ]
+                                )
+                            )
+                        ]
+                    )
+                ]
+            ),
+            nomis_case(
+                sentences=[
+                    nomis_sentence(
+                        terms=[
+                            nomis_term(1, years=1),
+                            nomis_term(2, years=2),
+                            nomis_term(3, code="LIC", years=6, days=3),
+                        ]
+                    )
+                ]
+            ),
+            [
+                _difference(
+                    "case.sentences[0].terms[2].years", 20, 6, "73333333-3333-3333-3333-333333333333"
+                ),
+                _difference("case.sentences[0].terms[2].days", 5, 3, "73333333-3333-3333-3333-333333333333"),
+            ],
+        ),
+        Comparison(
+            "life terms with different units",
+            149,
+            dps_case(
+                appearances=[
+                    dps_appearance(
+                        charges=[
+                            dps_charge(
+                                sentence=dps_sentence(terms=[dps_term(code="LIFE", years=10, life=True)])
+                            )
+                        ]
+                    )
+                ]
+            ),
+            nomis_case(
+                sentences=[nomis_sentence(terms=[nomis_term(code="LIFE", years=99, days=1, life=True)])]
+            ),
+            [],
+        ),
+    ]
