@@ -42,10 +42,8 @@ from prisoner_to_nomis_update.domains.courtsentencing.compare import (
     compare_court_case,
     mapping_keys,
 )
-from prisoner_to_nomis_update.domains.courtsentencing.reconciliation_models import (
-    CourtCaseResponse,
-    ReconciliationCourtCase,
-)
+from prisoner_to_nomis_update.domains.courtsentencing.models import CourtCaseResponse
+from prisoner_to_nomis_update.domains.courtsentencing.reconciliation_models import ReconciliationCourtCase
 
 TODAY = date(2025, 6, 1)
 

@@ -18,15 +18,17 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, TypeVar
 
-from prisoner_to_nomis_update.domains.courtsentencing.reconciliation_models import (
+from prisoner_to_nomis_update.domains.courtsentencing.models import (
     CourtCaseResponse,
-    CourtEventResponse,
+    NomisCourtEvent,
+    NomisSentence,
+    NomisSentenceTerm,
+)
+from prisoner_to_nomis_update.domains.courtsentencing.reconciliation_models import (
     ReconciliationCharge,
     ReconciliationCourtCase,
     ReconciliationPeriodLength,
     ReconciliationSentence,
-    SentenceResponse,
-    SentenceTermResponse,
 )
 
 # Appearance and sentence dates on or before this are placeholders (e.g. year 9 typos) and count as none.
@@ -123,7 +125,7 @@ def _mapped_id(mapped: MappedIds | None, key: MappingKey, placeholder: str) -> s
 
 @dataclass(frozen=True)
 class ChargeFields:
-    offenceCode: str
+    offenceCode: str | None
     offenceDate: date | None
     offenceEndDate: date | None
     outcome: str | None
@@ -141,7 +143,7 @@ class ChargeFields:
     def sort_string(self) -> str:
         return (
             f"ChargeFields(outcome={_text(self.outcome)}, offenceDate={_text(self.offenceDate)}, "
-            f"offenceCode='{self.offenceCode}', offenceEndDate={_text(self.offenceEndDate)},)"
+            f"offenceCode='{_text(self.offenceCode)}', offenceEndDate={_text(self.offenceEndDate)},)"
         )
 
     def json(self) -> dict[str, Any]:
@@ -457,7 +459,7 @@ def dps_case_fields(dps: ReconciliationCourtCase, dps_case_id: str, mapped: Mapp
 
 
 def _nomis_term(
-    sentence: SentenceResponse, term: SentenceTermResponse, mapped: MappedIds | None
+    sentence: NomisSentence, term: NomisSentenceTerm, mapped: MappedIds | None
 ) -> SentenceTermFields:
     key = MappingKey(MappingKind.NOMIS_TERM, (sentence.bookingId, sentence.sentenceSeq, term.termSequence))
     return SentenceTermFields.of(
@@ -473,12 +475,12 @@ def _nomis_term(
 
 
 def _nomis_sentence(
-    sentence: SentenceResponse, events: Sequence[CourtEventResponse], mapped: MappedIds | None
+    sentence: NomisSentence, events: Sequence[NomisCourtEvent], mapped: MappedIds | None
 ) -> SentenceFields:
     order_event = sentence.courtOrder.eventId if sentence.courtOrder else None
     sentencing_event = next((e for e in events if order_event is not None and e.id == order_event), None)
     return SentenceFields.of(
-        when=sentencing_event.eventDateTime.date() if sentencing_event else None,
+        when=_event_date(sentencing_event) if sentencing_event else None,
         category=sentence.category.code if sentence.category else None,
         calc_type=sentence.calculationType.code if sentence.calculationType else None,
         fine=sentence.fineAmount,
@@ -489,22 +491,26 @@ def _nomis_sentence(
             MappingKey(MappingKind.NOMIS_SENTENCE, (sentence.bookingId, sentence.sentenceSeq)),
             MISSING_DPS_MAPPING,
         ),
-        offence_codes=[charge.offence.offenceCode for charge in sentence.offenderCharges],
+        offence_codes=[charge.offence.offenceCode for charge in sentence.offenderCharges if charge.offence],
         terms=[_nomis_term(sentence, term, mapped) for term in sentence.sentenceTerms],
     )
+
+
+def _event_date(event: NomisCourtEvent) -> date | None:
+    return event.eventDateTime.date() if event.eventDateTime is not None else None
 
 
 def nomis_case_fields(nomis: CourtCaseResponse, duplicate: bool, mapped: MappedIds | None) -> CaseFields:
     appearances = [
         AppearanceFields.of(
-            event.eventDateTime.date(),
+            _event_date(event),
             event.courtId,
             event.outcomeReasonCode.code if event.outcomeReasonCode else None,
             str(event.id),
             _mapped_id(mapped, MappingKey(MappingKind.NOMIS_APPEARANCE, (event.id,)), MISSING_DPS_MAPPING),
             [
                 ChargeFields(
-                    offenceCode=charge.offenderCharge.offence.offenceCode,
+                    offenceCode=offence.offenceCode if (offence := charge.offenderCharge.offence) else None,
                     offenceDate=charge.offenceDate,
                     offenceEndDate=charge.offenceEndDate,
                     outcome=charge.resultCode1.code if charge.resultCode1 else None,
@@ -521,7 +527,7 @@ def nomis_case_fields(nomis: CourtCaseResponse, duplicate: bool, mapped: MappedI
         for event in nomis.courtEvents
     ]
     return CaseFields(
-        active=None if duplicate else nomis.caseStatus.code == "A",
+        active=None if duplicate else nomis.caseStatus is not None and nomis.caseStatus.code == "A",
         id=str(nomis.id),
         appearances=tuple(appearances),
         caseReferences=tuple(r.reference for r in nomis.caseInfoNumbers),

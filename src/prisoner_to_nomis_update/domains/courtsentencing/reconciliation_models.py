@@ -1,9 +1,8 @@
-"""The fields court-sentencing reconciliation reads from DPS, NOMIS and the mapping API (spec 5.3, 5.4).
+"""The DPS views court-sentencing reconciliation reads (spec 5.3, 5.4); E7 (court case repair) reads them too.
 
-Names follow the OpenAPI schemas: DPS `ReconciliationCourtCase` (and its appearances, charges,
-sentences, period lengths) and `LegacyCourtCaseUuids`; NOMIS `CourtCaseResponse` (and its court events,
-charges, sentences, terms); mapping `CourtCaseMappingDto` and the per-item mapping DTOs whose id the
-extra-information check shows. Only what the comparison uses is modelled; anything else is ignored.
+Names follow the OpenAPI schemas: `ReconciliationCourtCase` (with its appearances, charges, sentences and
+period lengths) and `LegacyCourtCaseUuids`. NOMIS's `CourtCaseResponse` and the mapping DTOs are the
+domain's shared models in `models.py`. Only what is used is modelled; anything else is ignored.
 """
 
 from __future__ import annotations
@@ -90,87 +89,3 @@ class ReconciliationCourtCase(Lenient):
 
 class LegacyCourtCaseUuids(Lenient):
     courtCaseUuids: list[str] = Field(default_factory=list)
-
-
-# ---- NOMIS prisoner API ---------------------------------------------------------------------------
-
-
-class CodeDescription(Lenient):
-    code: str
-    description: str | None = None
-
-
-class OffenceResultCodeResponse(Lenient):
-    code: str
-
-
-class OffenceResponse(Lenient):
-    offenceCode: str
-
-
-class OffenderChargeResponse(Lenient):
-    id: int
-    offence: OffenceResponse
-
-
-class CourtEventChargeResponse(Lenient):
-    offenderCharge: OffenderChargeResponse
-    offenceDate: date | None = None
-    offenceEndDate: date | None = None
-    resultCode1: OffenceResultCodeResponse | None = None
-
-
-class CourtEventResponse(Lenient):
-    id: int
-    eventDateTime: datetime
-    courtId: str | None = None
-    outcomeReasonCode: OffenceResultCodeResponse | None = None
-    courtEventCharges: list[CourtEventChargeResponse] = Field(default_factory=list)
-
-
-class CourtOrderResponse(Lenient):
-    eventId: int | None = None
-
-
-class SentenceTermResponse(Lenient):
-    termSequence: int
-    sentenceTermType: CodeDescription | None = None
-    years: int | None = None
-    months: int | None = None
-    weeks: int | None = None
-    days: int | None = None
-    lifeSentenceFlag: bool | None = None
-
-
-class SentenceResponse(Lenient):
-    bookingId: int
-    sentenceSeq: int
-    status: str | None = None
-    category: CodeDescription | None = None
-    calculationType: CodeDescription | None = None
-    fineAmount: Decimal | None = None
-    courtOrder: CourtOrderResponse | None = None
-    offenderCharges: list[OffenderChargeResponse] = Field(default_factory=list)
-    sentenceTerms: list[SentenceTermResponse] = Field(default_factory=list)
-
-
-class CaseIdentifierResponse(Lenient):
-    reference: str
-
-
-class CourtCaseResponse(Lenient):
-    id: int
-    bookingId: int
-    caseStatus: CodeDescription
-    caseInfoNumbers: list[CaseIdentifierResponse] = Field(default_factory=list)
-    courtEvents: list[CourtEventResponse] = Field(default_factory=list)
-    sentences: list[SentenceResponse] = Field(default_factory=list)
-
-
-# ---- mapping API ----------------------------------------------------------------------------------
-
-
-class CourtCaseMappingDto(Lenient):
-    nomisCourtCaseId: int
-    dpsCourtCaseId: str
-    offenderNo: str | None = None
