@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from prisoner_to_nomis_update.framework.delivery import delivery
 from prisoner_to_nomis_update.framework.http import ApiConnectionError, HttpError
 from prisoner_to_nomis_update.framework.messages import MalformedMessage
 from prisoner_to_nomis_update.framework.queues import HmppsQueue, QueueService
@@ -195,7 +196,8 @@ class QueueListener:
                 )
 
     async def _process(self, message: dict[str, Any]) -> None:
-        with operation(message.get("MessageId")):
+        receive_count = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
+        with operation(message.get("MessageId")), delivery(receive_count):
             try:
                 await self.handle(message["Body"])
             except asyncio.CancelledError:
