@@ -35,6 +35,7 @@ from prisoner_to_nomis_update.domains.courtsentencing.compare import (
 )
 from prisoner_to_nomis_update.domains.courtsentencing.models import CourtCaseResponse
 from prisoner_to_nomis_update.domains.courtsentencing.reconciliation_models import ReconciliationCourtCase
+from prisoner_to_nomis_update.framework.domain import BatchJob, DomainContext
 from prisoner_to_nomis_update.framework.errors import NotFound
 from prisoner_to_nomis_update.framework.http import HttpError, with_transient_retries
 from prisoner_to_nomis_update.framework.nomis import NomisApi, PrisonerIds
@@ -461,3 +462,43 @@ def _skip_bookings(last: PrisonerIds | None, by: int) -> PrisonerIds:
     """After a failed page, move the booking cursor on by a page (the original's heuristic)."""
     start = last.bookingId if last is not None else 0
     return PrisonerIds(bookingId=start + by, offenderNo="")
+
+
+PAGE_SIZE_SETTING = "reports.court-case.prisoner.reconciliation.page-size"
+
+
+class ReconciliationReportFailed(Exception):
+    """The report could not run to the end (already reported as `<prefix>-report` success=false)."""
+
+
+def build_reconciliation(
+    context: DomainContext,
+    dps: CourtSentencingApi,
+    nomis: NomisCourtSentencingApi,
+    mappings: CourtSentencingMappingApi,
+) -> CourtSentencingReconciliation:
+    settings = context.settings
+    return CourtSentencingReconciliation(
+        dps=dps,
+        nomis=nomis,
+        nomis_prisoners=NomisApi(context.apis.get("nomis"), settings),
+        mappings=mappings,
+        telemetry=context.telemetry,
+        page_size=settings.report_int(PAGE_SIZE_SETTING, 10),
+        excluded_case_ids=load_excluded_case_ids(),
+        retries=RetrySettings(settings.web_client_max_retries, settings.web_client_backoff_ms),
+    )
+
+
+def reconciliation_batch_jobs(reconciliation: CourtSentencingReconciliation) -> dict[str, BatchJob]:
+    """COURT_CASE_PRISONER_RECON (every prisoner) and COURT_CASE_ACTIVE_PRISONER_RECON (active only)."""
+
+    def job(active_only: bool) -> BatchJob:
+        async def run() -> None:
+            # A report that could not finish fails the job, so the CronJob shows it (the report event says why).
+            if await reconciliation.report(active_only) is None:
+                raise ReconciliationReportFailed("court case reconciliation report failed")
+
+        return run
+
+    return {"COURT_CASE_PRISONER_RECON": job(False), "COURT_CASE_ACTIVE_PRISONER_RECON": job(True)}
