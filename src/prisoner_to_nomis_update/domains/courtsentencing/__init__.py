@@ -32,6 +32,11 @@ from prisoner_to_nomis_update.domains.courtsentencing.models import (
     SentenceEvent,
 )
 from prisoner_to_nomis_update.domains.courtsentencing.recalls import RecallHandlers
+from prisoner_to_nomis_update.domains.courtsentencing.reconciliation import (
+    build_reconciliation,
+    reconciliation_batch_jobs,
+)
+from prisoner_to_nomis_update.domains.courtsentencing.reconciliation_routes import build_reconciliation_router
 from prisoner_to_nomis_update.domains.courtsentencing.repairs import CourtSentencingRepairs
 from prisoner_to_nomis_update.domains.courtsentencing.resync import ResyncQueue
 from prisoner_to_nomis_update.domains.courtsentencing.retry import CourtSentencingRetries
@@ -81,6 +86,9 @@ def build(context: DomainContext) -> Domain:
     )
     batch_jobs: dict[str, BatchJob] = {}
     # RECONCILIATION wiring
+    reconciliation = build_reconciliation(context, domain.dps, domain.nomis, domain.mappings)
+    router.include_router(build_reconciliation_router(reconciliation))
+    batch_jobs.update(reconciliation_batch_jobs(reconciliation))
 
     return Domain(
         name="courtsentencing",
