@@ -8,8 +8,15 @@ sandbox fakes, which the service reads over HTTP.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
+
+from hmpps_sandbox.domains.courtsentencing import CourtSentencingFakes
+from hmpps_sandbox.domains.courtsentencing_reconciliation import CourtSentencingReconciliationFakes
+from hmpps_sandbox.estate import Estate
+from hmpps_sandbox.harness import ServiceHarness
+from prisoner_to_nomis_update.domains import courtsentencing
 
 OFFENDER_NO = "A0001TZ"
 BOOKING_ID = 123456
@@ -32,6 +39,51 @@ OUTCOME = "4001"
 UPDATE_ROLE = "ROLE_PRISONER_TO_NOMIS__UPDATE__RW"
 
 SPEC = "court-sentencing"
+PRISONER_PREFIX = "court-case-prisoner-reconciliation"
+ACTIVE_PREFIX = "court-case-active-prisoner-reconciliation"
+
+
+# ---- the service and the fakes --------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def reconciliation_service(
+    estate: Estate, env: dict[str, str] | None = None, http: bool = True
+) -> AsyncIterator[ServiceHarness]:
+    """The real service with only the court-sentencing domain and no queues: reconciliation never
+    touches SQS, so tests need neither listeners nor provisioned queues."""
+    harness = ServiceHarness(estate, env=env, queues=[], domains=[courtsentencing.build])
+    await harness.start(listen=False, http=http)
+    try:
+        yield harness
+    finally:
+        await harness.stop()
+
+
+class ReconciliationWorld:
+    """Seeds cases into the court-sentencing fakes the service reads."""
+
+    def __init__(self, estate: Estate) -> None:
+        self.estate = estate
+        self.events: CourtSentencingFakes = estate.plugins["courtsentencing"]
+        self.documents: CourtSentencingReconciliationFakes = estate.plugins["courtsentencing-reconciliation"]
+
+    def case_pair(
+        self, dps: dict[str, Any] | None = None, nomis: dict[str, Any] | None = None, mapped: bool = True
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A DPS and a NOMIS case document (the matching defaults unless given), mapped to each other."""
+        dps = self.documents.seed_dps_case(dps if dps is not None else dps_case())
+        nomis = self.documents.seed_nomis_case(nomis if nomis is not None else nomis_case())
+        if mapped:
+            self.events.mappings.seed_case(dps["courtCaseUuid"], nomis["id"], nomis["offenderNo"])
+        return dps, nomis
+
+    def prisoners(self, *prisoners: tuple[int, str, bool]) -> None:
+        """NOMIS latest bookings: (booking id, prisoner number, active)."""
+        self.estate.plugins["prisoners"].seed(
+            {"bookingId": booking, "offenderNo": offender, "active": active}
+            for booking, offender, active in prisoners
+        )
 
 
 # ---- DPS: ReconciliationCourtCase -----------------------------------------------------------------
