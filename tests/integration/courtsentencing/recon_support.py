@@ -783,3 +783,51 @@ def comparisons() -> list[Comparison]:
             [],
         ),
     ]
+
+
+def distinct_pair(
+    index: int,
+    offender_no: str = OFFENDER_NO,
+    extra_nomis_appearance: bool = False,
+    booking: int = BOOKING_ID,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The matching default case with ids of its own (`index` 1-99): NOMIS case `index`, appearance
+    `100*index`, charge `100*index+1`, sentence `index`, term 1; DPS uuids ending in the index.
+    With `extra_nomis_appearance` NOMIS also has a second appearance (`100*index+50`, charge `+51`)."""
+
+    def uuid(kind: str) -> str:
+        return f"{kind}0000000-0000-0000-0000-{index:012d}"
+
+    event, charge = 100 * index, 100 * index + 1
+    events = [nomis_event(event_id=event, charges=[nomis_charge(charge, event_id=event)])]
+    if extra_nomis_appearance:
+        events.append(
+            nomis_event(event_id=event + 50, charges=[nomis_charge(charge + 50, event_id=event + 50)])
+        )
+    dps = dps_case(
+        uuid=uuid("d"),
+        prisoner=offender_no,
+        appearances=[
+            dps_appearance(
+                uuid=uuid("a"),
+                charges=[
+                    dps_charge(
+                        uuid=uuid("c"),
+                        sentence=dps_sentence(uuid=uuid("5"), terms=[dps_term(uuid=uuid("7"))]),
+                    )
+                ],
+            )
+        ],
+    )
+    nomis = nomis_case(
+        case_id=index,
+        offender_no=offender_no,
+        booking=booking,
+        events=events,
+        sentences=[
+            nomis_sentence(
+                seq=index, event_id=event, charges=[(charge, OFFENCE)], terms=[nomis_term(1)], booking=booking
+            )
+        ],
+    )
+    return dps, nomis
