@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from prisoner_to_nomis_update.framework.messages import MalformedMessage
 from prisoner_to_nomis_update.framework.models import Lenient
+from prisoner_to_nomis_update.framework.telemetry import as_text
 
 DPS_CREATED = "DPS_CREATED"
 FROM_NOMIS = "NOMIS"
@@ -236,7 +237,7 @@ class CourtEventChargeRequest(NomisRequest):
     resultCode1: str | None = None
 
     def __str__(self) -> str:
-        return f"CourtEventChargeRequest(offenderChargeId={self.offenderChargeId}, resultCode1={self.resultCode1})"
+        return f"CourtEventChargeRequest(offenderChargeId={self.offenderChargeId}, resultCode1={as_text(self.resultCode1)})"
 
 
 class CourtAppearanceRequest(NomisRequest):
