@@ -39,22 +39,37 @@ class CourtSentencingReconciliationFakes:
         # uuid -> ReconciliationCourtCase JSON.
         self.nomis_documents: dict[int, dict[str, Any]] = {}
         self.dps_documents: dict[str, dict[str, Any]] = {}
+        # prisoner -> their seeded case ids: a prisoner's cases cost the same however many are seeded.
+        self.nomis_by_prisoner: dict[str, dict[int, None]] = {}
+        self.dps_by_prisoner: dict[str, dict[str, None]] = {}
         self._install_nomis(estate.nomis)
         self._install_dps(self.dps)
         self._install_mapping(estate.mapping)
         estate.nomis.on_reset(self.nomis_documents.clear)
+        estate.nomis.on_reset(self.nomis_by_prisoner.clear)
         self.dps.on_reset(self.dps_documents.clear)
+        self.dps.on_reset(self.dps_by_prisoner.clear)
 
     # ---- seeding -------------------------------------------------------------------------------
 
     def seed_nomis_case(self, document: dict[str, Any]) -> dict[str, Any]:
         """A NOMIS CourtCaseResponse; it counts among `offenderNo`'s cases."""
-        self.nomis_documents[int(document["id"])] = document
+        case_id = int(document["id"])
+        replaced = self.nomis_documents.get(case_id)
+        if replaced is not None:
+            self.nomis_by_prisoner.get(str(replaced.get("offenderNo")), {}).pop(case_id, None)
+        self.nomis_documents[case_id] = document
+        self.nomis_by_prisoner.setdefault(str(document.get("offenderNo")), {})[case_id] = None
         return document
 
     def seed_dps_case(self, document: dict[str, Any]) -> dict[str, Any]:
         """A DPS ReconciliationCourtCase; it counts among `prisonerId`'s cases."""
-        self.dps_documents[str(document["courtCaseUuid"])] = document
+        case_id = str(document["courtCaseUuid"])
+        replaced = self.dps_documents.get(case_id)
+        if replaced is not None:
+            self.dps_by_prisoner.get(str(replaced.get("prisonerId")), {}).pop(case_id, None)
+        self.dps_documents[case_id] = document
+        self.dps_by_prisoner.setdefault(str(document.get("prisonerId")), {})[case_id] = None
         return document
 
     # ---- reads ---------------------------------------------------------------------------------
@@ -64,9 +79,7 @@ class CourtSentencingReconciliationFakes:
         return seeded if seeded is not None else self.events.nomis.court_case_response(case_id)
 
     def nomis_case_ids(self, offender_no: str) -> list[int]:
-        seeded = [
-            case_id for case_id, d in self.nomis_documents.items() if d.get("offenderNo") == offender_no
-        ]
+        seeded = self.nomis_by_prisoner.get(offender_no, {})
         stored = [case_id for case_id in self.events.nomis.case_ids_of(offender_no) if case_id not in seeded]
         return sorted([*seeded, *stored])
 
@@ -75,7 +88,7 @@ class CourtSentencingReconciliationFakes:
         return seeded if seeded is not None else self.events.dps.court_case_reconciliation(case_id)
 
     def dps_case_uuids(self, prisoner_id: str) -> list[str]:
-        seeded = [uuid for uuid, d in self.dps_documents.items() if d.get("prisonerId") == prisoner_id]
+        seeded = self.dps_by_prisoner.get(prisoner_id, {})
         stored = [
             case["courtCaseUuid"]
             for case in self.events.dps.cases_of(prisoner_id)
