@@ -125,7 +125,7 @@ class ReportOutcome:
 
 @dataclass(frozen=True)
 class RetrySettings:
-    """hmpps.web-client.max-retries / backoff-millis: transient-failure retries of the case reads."""
+    """hmpps.web-client.[nomis.]max-retries / backoff-millis: transient-failure retries of a case read."""
 
     max_retries: int = 3
     backoff_ms: int = 100
@@ -141,7 +141,8 @@ class CourtSentencingReconciliation:
         telemetry: Telemetry,
         page_size: int,
         excluded_case_ids: frozenset[int],
-        retries: RetrySettings,
+        nomis_retries: RetrySettings,
+        dps_retries: RetrySettings,
         today: Callable[[], date] = date.today,
     ) -> None:
         self.dps = dps
@@ -151,20 +152,23 @@ class CourtSentencingReconciliation:
         self.telemetry = telemetry
         self.page_size = page_size
         self.excluded = excluded_case_ids
-        self.retries = retries
+        self.nomis_retries = nomis_retries
+        self.dps_retries = dps_retries
         self.today = today
 
     # ---- one case (5.3) ------------------------------------------------------------------------
 
-    async def _read(self, call: Callable[[], Awaitable[T]], context: str) -> T:
+    @staticmethod
+    async def _read(call: Callable[[], Awaitable[T]], retries: RetrySettings, context: str) -> T:
         return await with_transient_retries(
-            call, max_retries=self.retries.max_retries, backoff_ms=self.retries.backoff_ms, context=context
+            call, max_retries=retries.max_retries, backoff_ms=retries.backoff_ms, context=context
         )
 
     async def _nomis_case(self, nomis_case_id: int) -> CourtCaseResponse:
         try:
             return await self._read(
                 lambda: self.nomis.court_case_for_reconciliation(nomis_case_id),
+                self.nomis_retries,
                 f"NOMIS court case {nomis_case_id}",
             )
         except HttpError as error:
@@ -175,7 +179,9 @@ class CourtSentencingReconciliation:
     async def _dps_case(self, dps_case_id: str) -> ReconciliationCourtCase:
         try:
             return await self._read(
-                lambda: self.dps.court_case_reconciliation(dps_case_id), f"DPS court case {dps_case_id}"
+                lambda: self.dps.court_case_reconciliation(dps_case_id),
+                self.dps_retries,
+                f"DPS court case {dps_case_id}",
             )
         except HttpError as error:
             if error.status == 404:
@@ -478,15 +484,17 @@ def build_reconciliation(
     mappings: CourtSentencingMappingApi,
 ) -> CourtSentencingReconciliation:
     settings = context.settings
+    nomis_prisoners = NomisApi(context.apis.get("nomis"), settings)
     return CourtSentencingReconciliation(
         dps=dps,
         nomis=nomis,
-        nomis_prisoners=NomisApi(context.apis.get("nomis"), settings),
+        nomis_prisoners=nomis_prisoners,
         mappings=mappings,
         telemetry=context.telemetry,
         page_size=settings.report_int(PAGE_SIZE_SETTING, 10),
         excluded_case_ids=load_excluded_case_ids(),
-        retries=RetrySettings(settings.web_client_max_retries, settings.web_client_backoff_ms),
+        nomis_retries=RetrySettings(nomis_prisoners.max_retries, nomis_prisoners.backoff_ms),
+        dps_retries=RetrySettings(settings.web_client_max_retries, settings.web_client_backoff_ms),
     )
 
 
