@@ -37,7 +37,6 @@ from prisoner_to_nomis_update.domains.courtsentencing.resync import (
     RESYNC_BREACH_INSERTED,
     RESYNC_BREACH_UPDATED,
 )
-from prisoner_to_nomis_update.framework.delivery import is_redelivery
 from prisoner_to_nomis_update.framework.http import HttpError
 from prisoner_to_nomis_update.framework.synchronise import reason_of
 
@@ -138,8 +137,9 @@ class RecallHandlers:
             )
             return
         async with context.writing_for(offender_no):
-            if is_redelivery() and await context.mappings.find_recall_appearances(info.recallId):
-                # An earlier delivery converted the sentences and saved the breach appearances' mappings.
+            if await context.mappings.find_recall_appearances(info.recallId):
+                # An earlier delivery (or a duplicate of this event) converted the sentences and mapped the
+                # breach appearances; converting again would add a second set of breach appearances.
                 context.telemetry.track_event("recall-inserted-duplicate", telemetry)
                 return
             try:
