@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
 
 from pydantic import Field
 
@@ -82,7 +81,8 @@ class ReconciliationCourtAppearance(Lenient):
 class ReconciliationCourtCase(Lenient):
     courtCaseUuid: str
     active: bool
-    status: Literal["ACTIVE", "DUPLICATE", "DELETED", "MERGED", "INACTIVE"] | None = None
+    status: str | None = None
+    """ACTIVE, DUPLICATE, DELETED, MERGED or INACTIVE; kept as text so a new DPS status is no parse error."""
     courtCaseLegacyData: CourtCaseLegacyData | None = None
     appearances: list[ReconciliationCourtAppearance] = Field(default_factory=list)
 
