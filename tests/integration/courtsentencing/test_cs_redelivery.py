@@ -232,6 +232,12 @@ async def test_losing_a_race_to_another_pod_removes_the_nomis_case_it_created(
     assert world.nomis.case_ids_of(OFFENDER_NO) == [50]
     assert removed["nomisCourtCaseId"] != "50"
     assert service.events("court-case-create-success") == []
+    # The alert is kept for operators, reported only: the surplus NOMIS case is already gone.
+    status, listed, _ = await service.request("GET", "/duplicates", roles=[UPDATE_ROLE])
+    assert status == 200
+    [alert] = [d for d in listed if d["alert"] == "court-case"]
+    assert alert["resolvable"] is False
+    assert alert["properties"]["existingNomisCourtCaseId"] == "50"
 
 
 async def test_duplicate_recall_event_converts_once(service: ServiceHarness, world: World) -> None:

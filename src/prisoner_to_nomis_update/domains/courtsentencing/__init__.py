@@ -50,9 +50,25 @@ from prisoner_to_nomis_update.framework.domain import (
     EventHandler,
     parse_event,
 )
+from prisoner_to_nomis_update.framework.duplicates import ReportOnly
 
 QUEUE_ID = "courtsentencing"
 DPS_API = "court-sentencing"
+# Every mapping 409 the handlers can raise. A delivery that loses a race already removes the NOMIS case,
+# sentence or term it wrote (`<name>-duplicate-removed`); what is left needs a person (runbook).
+DUPLICATE_ALERTS = (
+    "court-case",
+    "court-appearance",
+    "court-appearance-recall",
+    "charge",
+    "sentence",
+    "sentence-term",
+)
+DUPLICATES_REPORTED_ONLY = (
+    "Court sentencing duplicates are reported only: a racing delivery already removed the NOMIS record it "
+    "wrote (see <name>-duplicate-removed); otherwise the two DPS records share a NOMIS record, or NOMIS has "
+    "no delete for it (charges), so follow the runbook's court sentencing duplicates steps"
+)
 
 E = TypeVar("E", bound=BaseModel)
 
@@ -118,4 +134,5 @@ def build(context: DomainContext) -> Domain:
         router=router,
         batch_jobs=batch_jobs,
         apis=[DPS_API],
+        duplicate_resolvers={alert: ReportOnly(DUPLICATES_REPORTED_ONLY) for alert in DUPLICATE_ALERTS},
     )
