@@ -41,6 +41,26 @@ ENUM_ALLOWANCES: dict[tuple[str, str, str], tuple[str, ...]] = {
 }
 
 
+# Operations whose document names the wrong request body schema; the real API binds the one given here, and
+# the original sends it: (api, method, path template) -> the schema the body really follows.
+BODY_SCHEMA_CORRECTIONS: dict[tuple[str, str, str], str] = {
+    # court-sentencing.md 1.7: a term update takes a SentenceTermRequest (the document says CreateSentenceRequest).
+    (
+        "nomis",
+        "PUT",
+        "/prisoners/{offenderNo}/court-cases/{caseId}/sentences/{sentenceSequence}/sentence-terms/{termSequence}",
+    ): "SentenceTermRequest",
+}
+
+
+def _correct_body_schema(api: str, method: str, template: str, spec: dict[str, Any]) -> dict[str, Any]:
+    schema = BODY_SCHEMA_CORRECTIONS.get((api, method.upper(), template))
+    if schema is None:
+        return spec
+    content = {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}
+    return {**spec, "requestBody": {**(spec.get("requestBody") or {}), "content": content}}
+
+
 def _allow_recorded_quirks(api: str, components: dict[str, Any]) -> None:
     schemas = components.get("schemas") or {}
     for (allowance_api, schema, name), extra in ENUM_ALLOWANCES.items():
@@ -190,7 +210,9 @@ class OpenApiContract:
             for method, spec in item.items():
                 if method == "parameters" or not isinstance(spec, dict):
                     continue
-                merged = {**spec, "parameters": [*shared, *spec.get("parameters", [])]}
+                merged = _correct_body_schema(
+                    api, method, template, {**spec, "parameters": [*shared, *spec.get("parameters", [])]}
+                )
                 self.operations.append(
                     Operation(method.upper(), template, _pattern(template), merged, components)
                 )

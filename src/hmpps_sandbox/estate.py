@@ -13,6 +13,8 @@ from hmpps_sandbox.auth import FakeAuth
 from hmpps_sandbox.aws import EventPublisher
 from hmpps_sandbox.contract import ContractViolation, load_contracts
 from hmpps_sandbox.domains import activities as activities_fakes
+from hmpps_sandbox.domains import courtsentencing as courtsentencing_fakes
+from hmpps_sandbox.domains import courtsentencing_reconciliation as courtsentencing_reconciliation_fakes
 from hmpps_sandbox.domains import incentives as incentives_fakes
 from hmpps_sandbox.domains import nonassociations as nonassociations_fakes
 from hmpps_sandbox.domains import prisoners as prisoners_fakes
@@ -42,6 +44,8 @@ PLUGINS: dict[str, Callable[[Estate], Any]] = {
     "nonassociations": nonassociations_fakes.install,
     "incentives": incentives_fakes.install,
     "sentencing": sentencing_fakes.install,
+    "courtsentencing": courtsentencing_fakes.install,
+    "courtsentencing-reconciliation": courtsentencing_reconciliation_fakes.install,  # reads over the above
 }
 
 # Fixed ports for `make run`, the original's local ports where it had them.

@@ -46,7 +46,14 @@ POLL_SECONDS = 0.1
 
 
 class SandboxError(Exception):
-    """A fake could not be reached or refused the command: printed, and the command exits 1."""
+    """A fake could not be reached or refused the command: printed, and the command exits 1.
+
+    `status` is the fake's HTTP answer (None when it could not be reached), for callers that wait on 404.
+    """
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def written_env() -> dict[str, str]:
@@ -79,7 +86,7 @@ def call(method: str, url: str, body: Any = None) -> Any:
             raw = response.read()
     except urllib.error.HTTPError as error:
         detail = error.read().decode(errors="replace")
-        raise SandboxError(f"{method} {url} answered {error.code}: {detail}") from None
+        raise SandboxError(f"{method} {url} answered {error.code}: {detail}", error.code) from None
     except urllib.error.URLError as error:
         reason = f"cannot reach {url} ({error.reason}): is the sandbox (`make run`) running?"
         raise SandboxError(reason) from None

@@ -10,16 +10,21 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Path
+from pydantic import Field
 
 # The largest id a DPS or NOMIS API (Java `long`) accepts.
 MAX_ID = 2**63 - 1
+
+# NOMIS numbers are A1234BC-shaped; capitals and digits is what every caller (and test data such as
+# AB12345) sends, and keeps `/`, spaces and lower case away from downstream paths.
+PRISON_NUMBER = r"^[A-Z0-9]{1,10}$"
 
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="A DPS or NOMIS record id (a positive number)")]
 PrisonNumber = Annotated[
     str,
     Path(
-        pattern=r"^[A-Z][0-9]{4}[A-Z]{2}$",
-        description="A NOMIS prisoner number, e.g. A1234BC",
+        pattern=PRISON_NUMBER,
+        description="A NOMIS prisoner number (capitals and digits), e.g. A1234BC",
         examples=["A1234BC"],
     ),
 ]
@@ -36,3 +41,5 @@ QueueName = Annotated[
     str,
     Path(pattern=r"^[A-Za-z0-9_-]{1,80}(\.fifo)?$", description="A queue or DLQ name, as shown on /health"),
 ]
+# A request body listing prisoners: each a well-formed prisoner number.
+PrisonNumbers = list[Annotated[str, Field(pattern=PRISON_NUMBER, examples=["A1234BC"])]]

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from prisoner_to_nomis_update.framework.auth import Forbidden, Unauthorised
 from prisoner_to_nomis_update.framework.errors import BadRequest, Conflict, NotFound, ValidationFailure
 from prisoner_to_nomis_update.framework.http import HttpError
+from prisoner_to_nomis_update.framework.synchronise import AwaitDependentStateRetry, AwaitParentEntityRetry
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,17 @@ def install_error_handlers(app: FastAPI) -> None:
         if error.status == 404:
             return downstream_not_found(request, error)
         return unexpected_error(error)
+
+    # On a queue these are "retry later"; a repair the operator asked for answers at once instead.
+    @app.exception_handler(AwaitParentEntityRetry)
+    async def parent_missing(request: Request, error: AwaitParentEntityRetry) -> Response:
+        """The record's parent is not in NOMIS (or not mapped) yet: it is missing, as far as a repair goes."""
+        return error_response(404, f"Not Found: {error}", str(error))
+
+    @app.exception_handler(AwaitDependentStateRetry)
+    async def dependent_state(request: Request, error: AwaitDependentStateRetry) -> Response:
+        """NOMIS answered 424: the state the change depends on is not there yet; try again later."""
+        return error_response(409, f"{error} (try again once NOMIS has caught up)", str(error))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_exception(_: Request, error: StarletteHTTPException) -> Response:

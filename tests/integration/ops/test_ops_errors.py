@@ -12,6 +12,7 @@ from prisoner_to_nomis_update.framework.domain import Domain, DomainContext
 from prisoner_to_nomis_update.framework.errors import BadRequest, NotFound
 from prisoner_to_nomis_update.framework.http import HttpError
 from prisoner_to_nomis_update.framework.params import RecordId
+from prisoner_to_nomis_update.framework.synchronise import AwaitDependentStateRetry, AwaitParentEntityRetry
 
 ROLE = "ROLE_PRISONER_TO_NOMIS__UPDATE__RW"
 
@@ -34,6 +35,14 @@ def error_domain(context: DomainContext) -> Domain:
             await context.apis.get("nomis").get_json(f"/sync/{offenderNo}/domestic-status")
         except HttpError as error:
             raise BadRequest(str(error)) from error
+
+    @router.put("/test/incidents/{incidentId}/parent")
+    async def awaiting_parent(incidentId: RecordId, _: Principal = role) -> None:
+        raise AwaitParentEntityRetry(f"Missing incident location for {incidentId}")
+
+    @router.put("/test/incidents/{incidentId}/dependent")
+    async def awaiting_state(incidentId: RecordId, _: Principal = role) -> None:
+        raise AwaitDependentStateRetry("Expected dependent state not yet correct, retrying: locked")
 
     @router.put("/test/incidents/{incidentId}/repair")
     async def repair(incidentId: RecordId, _: Principal = role) -> None:
@@ -102,3 +111,15 @@ async def test_a_record_downstream_does_not_have_is_a_404_naming_it(clean_estate
         status, body, _ = await harness.request("PUT", "/test/incidents/43/repair", roles=[ROLE])
         assert status == 500
         assert body["userMessage"].startswith("Unexpected error: 500 Internal Server Error from GET")
+
+
+async def test_a_repair_that_would_wait_on_a_queue_answers_at_once(clean_estate: Estate) -> None:
+    """A parent not yet in NOMIS is missing as far as a repair goes (404); NOMIS's 424 is a 409 to retry."""
+    async with running_service(clean_estate, queues=[], domains=[error_domain]) as harness:
+        status, body, _ = await harness.request("PUT", "/test/incidents/7/parent", roles=[ROLE])
+        assert (status, body["userMessage"]) == (404, "Not Found: Missing incident location for 7")
+        status, body, _ = await harness.request("PUT", "/test/incidents/7/dependent", roles=[ROLE])
+        assert status == 409
+        assert body["userMessage"] == (
+            "Expected dependent state not yet correct, retrying: locked (try again once NOMIS has caught up)"
+        )

@@ -19,9 +19,9 @@ from prisoner_to_nomis_update.domains.activities.clients import (
     ActivityMappingApi,
     NomisActivitiesApi,
 )
-from prisoner_to_nomis_update.domains.activities.locks import KeyedLocks
 from prisoner_to_nomis_update.domains.activities.models import BookingCounts, UpsertAllocationResponse
 from prisoner_to_nomis_update.domains.activities.transform import allocation_request
+from prisoner_to_nomis_update.framework.locks import KeyedLocks
 from prisoner_to_nomis_update.framework.telemetry import Telemetry
 
 log = logging.getLogger(__name__)

@@ -14,10 +14,10 @@ from prisoner_to_nomis_update.domains.activities.clients import (
     NomisActivitiesApi,
     NomisApiError,
 )
-from prisoner_to_nomis_update.domains.activities.locks import KeyedLocks
 from prisoner_to_nomis_update.domains.activities.schedules import instance_not_mapped
 from prisoner_to_nomis_update.domains.activities.transform import attendance_request
 from prisoner_to_nomis_update.framework.http import HttpError
+from prisoner_to_nomis_update.framework.locks import KeyedLocks
 from prisoner_to_nomis_update.framework.telemetry import Telemetry
 
 
