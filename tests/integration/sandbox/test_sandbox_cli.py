@@ -84,6 +84,10 @@ async def test_every_domain_command_shows_what_reached_nomis_and_the_mapping_api
             assert output.startswith("DPS:\n"), output
             for line in expected:
                 assert line in output, f"{command}: {line!r} not in\n{output}"
+        # The court-sentencing command (its own module) waits on the mapping API's 404s itself.
+        assert await asyncio.to_thread(main, ["court-case", "--prisoner", "A1234BC"]) == 0
+        output = capsys.readouterr().out
+        assert '"nomisCourtCase"' in output and '"dpsCourtCaseId"' in output, output
     token = await asyncio.to_thread(main, ["token", "ROLE_X"])
     assert token == 0 and capsys.readouterr().out.count(".") == 2  # a JWT
 
