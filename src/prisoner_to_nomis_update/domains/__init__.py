@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from prisoner_to_nomis_update.domains import activities, incentives, nonassociations, sentencing, visits
+from prisoner_to_nomis_update.domains import (
+    activities,
+    adjudications,
+    incentives,
+    nonassociations,
+    sentencing,
+    visits,
+)
 from prisoner_to_nomis_update.framework.domain import DomainFactory
 
 DOMAINS: list[DomainFactory] = [
@@ -11,4 +18,5 @@ DOMAINS: list[DomainFactory] = [
     incentives.build,
     nonassociations.build,
     sentencing.build,
+    adjudications.build,
 ]

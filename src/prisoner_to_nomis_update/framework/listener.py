@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from prisoner_to_nomis_update.framework.delivery import delivered
 from prisoner_to_nomis_update.framework.http import ApiConnectionError, HttpError
 from prisoner_to_nomis_update.framework.messages import MalformedMessage
 from prisoner_to_nomis_update.framework.queues import HmppsQueue, QueueService
@@ -134,7 +135,7 @@ class QueueListener:
                     QueueUrl=self.queue.url,
                     MaxNumberOfMessages=wanted,
                     WaitTimeSeconds=self.wait_time_seconds,
-                    AttributeNames=["ApproximateReceiveCount"],
+                    AttributeNames=["ApproximateReceiveCount", "SentTimestamp"],
                     MessageAttributeNames=["All"],
                 )
             except asyncio.CancelledError:
@@ -195,7 +196,7 @@ class QueueListener:
                 )
 
     async def _process(self, message: dict[str, Any]) -> None:
-        with operation(message.get("MessageId")):
+        with operation(message.get("MessageId")), delivered(message):
             try:
                 await self.handle(message["Body"])
             except asyncio.CancelledError:
