@@ -12,6 +12,7 @@ from typing import Any
 from hmpps_sandbox.auth import FakeAuth
 from hmpps_sandbox.aws import EventPublisher
 from hmpps_sandbox.domains import activities as activities_fakes
+from hmpps_sandbox.domains import adjudications as adjudications_fakes
 from hmpps_sandbox.domains import incentives as incentives_fakes
 from hmpps_sandbox.domains import nonassociations as nonassociations_fakes
 from hmpps_sandbox.domains import prisoners as prisoners_fakes
@@ -41,6 +42,7 @@ PLUGINS: dict[str, Callable[[Estate], Any]] = {
     "nonassociations": nonassociations_fakes.install,
     "incentives": incentives_fakes.install,
     "sentencing": sentencing_fakes.install,
+    "adjudications": adjudications_fakes.install,
 }
 
 # Fixed ports for `make run`, the original's local ports where it had them.
