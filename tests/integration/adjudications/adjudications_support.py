@@ -189,6 +189,12 @@ class AdjudicationsWorld:
         self.nomis_hearing(hearing_id=nomis_id, result=result)
         self.fakes.mappings.map_hearing(str(dps_id), nomis_id)
 
+    def heard_charge(self, charge_number: str = CHARGE, number: int = ADJUDICATION) -> dict[str, Any]:
+        """A mapped charge whose NOMIS hearing has a result, so NOMIS accepts awards for it."""
+        record = self.mapped_charge(charge_number, number)
+        self.nomis_hearing(number, result=True)
+        return record
+
     def nomis_award(self, number: int = ADJUDICATION, **fields: Any) -> dict[str, Any]:
         return self.fakes.nomis.seed_award(number, **fields)
 
