@@ -19,7 +19,6 @@ from adjudications_support import (
     hearing,
     hearing_outcome,
     outcome_entry,
-    publish_and_wait,
     requests,
 )
 

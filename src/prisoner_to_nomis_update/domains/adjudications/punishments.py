@@ -68,7 +68,7 @@ class Punishments:
             _add_mapping(telemetry_map, mapping)
             charge = await apis.dps.get_charge(event.charge_number, event.prison_id)
             planned = await self.planner.planned(charge.punishments, hearing_date)
-            if not repeat:
+            if not repeat and not await self._created_before(planned):
                 created = await self._create_awards(mapping, planned)
                 telemetry_map["punishmentsCount"] = len(created.awardsCreated)
                 return AdjudicationPunishmentBatchMappingDto(
