@@ -41,7 +41,6 @@ ENDPOINTS = (
 )
 
 
-@pytest.mark.parametrize("first", [82])
 @pytest.mark.scenario(SPEC, 82)
 @pytest.mark.scenario(SPEC, 83)
 @pytest.mark.scenario(SPEC, 84)
@@ -57,9 +56,7 @@ ENDPOINTS = (
 @pytest.mark.scenario(SPEC, 94)
 @pytest.mark.scenario(SPEC, 95)
 @pytest.mark.scenario(SPEC, 96)
-async def test_every_repair_needs_the_update_role(
-    service: ServiceHarness, world: AdjudicationsWorld, first: int
-) -> None:
+async def test_every_repair_needs_the_update_role(service: ServiceHarness, world: AdjudicationsWorld) -> None:
     """For each endpoint in turn: no role 403, ROLE_BANANAS 403, no token 401."""
     for method, path in ENDPOINTS:
         assert (await service.request(method, path, roles=[]))[0] == 403, path
