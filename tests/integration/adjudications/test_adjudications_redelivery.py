@@ -143,6 +143,7 @@ async def test_events_published_twice_create_nothing_new(
     assert len(requests(service.estate.nomis, "POST", r".*/awards")) == 1
     assert len(world.punishment_mappings()) == 1
     assert service.events("to-nomis-synch-punishment-duplicate") == []
+    assert [name for name in service.recorder.names() if name.endswith("-failed")] == []
 
 
 async def test_dlq_retry_of_a_message_whose_last_attempt_wrote_nomis_adopts_the_write(

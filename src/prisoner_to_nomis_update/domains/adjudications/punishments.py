@@ -109,6 +109,11 @@ class Punishments:
             retry_queue=apis.retry_queue,
         )
 
+    async def _created_before(self, planned: list[PlannedAward]) -> bool:
+        """One read: is the first punishment mapped? Then an earlier delivery of this event (an SNS
+        duplicate, or a redelivery after the work was saved) created the awards already."""
+        return bool(planned) and await self.apis.mappings.find_punishment(planned[0].dps_id) is not None
+
     async def _create_awards(
         self, mapping: AdjudicationMappingDto, planned: list[PlannedAward]
     ) -> AwardsResponse:
