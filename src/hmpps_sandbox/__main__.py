@@ -55,7 +55,7 @@ async def _wait_for_health(url: str, timeout: float = 30.0) -> None:
 
 
 async def run() -> int:
-    estate = Estate()
+    estate = Estate(check_contracts=True)
     from hmpps_sandbox.moto_server import MotoServer
 
     estate.moto = MotoServer(port=RUN_PORTS["moto"])

@@ -11,6 +11,7 @@ from typing import Any
 
 from hmpps_sandbox.auth import FakeAuth
 from hmpps_sandbox.aws import EventPublisher
+from hmpps_sandbox.contract import ContractViolation, load_contracts
 from hmpps_sandbox.domains import activities as activities_fakes
 from hmpps_sandbox.domains import adjudications as adjudications_fakes
 from hmpps_sandbox.domains import incentives as incentives_fakes
@@ -70,11 +71,15 @@ def dlq_name(queue_id: str, prefix: str = "") -> str:
 
 
 class Estate:
-    def __init__(self, moto: MotoServer | None = None) -> None:
+    def __init__(self, moto: MotoServer | None = None, check_contracts: bool = False) -> None:
         self.moto = moto or MotoServer()
         self.auth = FakeAuth("hmpps-auth")
         self.nomis = FakeApi("nomis")
         self.mapping = FakeApi("mapping")
+        # With check_contracts, NOMIS and mapping requests are checked against the real OpenAPI documents.
+        self.contracts = load_contracts() if check_contracts else {}
+        for fake in (self.nomis, self.mapping):
+            fake.contract = self.contracts.get(fake.name)
         self.dps: dict[str, FakeApi] = {}
         self.queues: dict[str, tuple[str, ...]] = {}
         self.publisher: EventPublisher | None = None
@@ -94,6 +99,10 @@ class Estate:
 
     def fakes(self) -> list[FakeApi]:
         return [self.auth, self.nomis, self.mapping, *self.dps.values()]
+
+    def contract_violations(self) -> list[ContractViolation]:
+        """Requests since the last reset that departed from their API's OpenAPI document."""
+        return [violation for fake in self.fakes() for violation in fake.contract_violations]
 
     # ---- lifetime ------------------------------------------------------------------------------
 

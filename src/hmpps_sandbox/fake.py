@@ -10,6 +10,7 @@ Paths in the journal and fault patterns are the full request path, base path inc
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import re
 import time
@@ -19,6 +20,10 @@ from typing import Any
 
 import orjson
 from aiohttp import web
+
+from hmpps_sandbox.contract import ContractViolation, OpenApiContract
+
+log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -136,6 +141,9 @@ class FakeApi:
         self.journal: list[JournalEntry] = []
         self.faults: list[Fault] = []
         self._reset_hooks: list[Callable[[], None]] = []
+        # Set by the estate for APIs whose OpenAPI document is known: requests are checked against it.
+        self.contract: OpenApiContract | None = None
+        self.contract_violations: list[ContractViolation] = []
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
         # Seeded so a chaos run's pattern of faults can be repeated.
@@ -249,6 +257,7 @@ class FakeApi:
         """Clear the journal, the faults and every plugin's state (through the reset hooks)."""
         self.journal.clear()
         self.faults.clear()
+        self.contract_violations.clear()
         self.random.seed(0)
         for hook in self._reset_hooks:
             hook()
@@ -265,6 +274,21 @@ class FakeApi:
                 return fault
         return None
 
+    def _check_contract(self, request: web.Request, path: str, raw: bytes, body: Any) -> None:
+        assert self.contract is not None
+        has_body = bool(raw.strip())
+        if has_body and isinstance(body, str):
+            self.contract_violations.append(
+                ContractViolation(self.name, request.method, path, "the body is not JSON")
+            )
+            return
+        query = {str(key): request.query.getall(key) for key in request.query}
+        for violation in self.contract.check(
+            request.method, path[len(self.base_path) :], query, body, has_body
+        ):
+            log.warning("Request departs from the OpenAPI document: %s", violation)
+            self.contract_violations.append(violation)
+
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         path = request.path
@@ -272,17 +296,20 @@ class FakeApi:
             return await handler(request)
         if path != self._health_path:
             raw = await request.read()
+            body = _parse_recorded_body(raw, request.content_type)
             self.journal.append(
                 JournalEntry(
                     method=request.method,
                     path=path,
                     query={str(key): str(value) for key, value in request.query.items()},
-                    body=_parse_recorded_body(raw, request.content_type),
+                    body=body,
                     # header names are multidict istr; orjson wants plain str keys
                     headers={str(key): str(value) for key, value in request.headers.items()},
                     time=time.time(),
                 )
             )
+            if self.contract is not None and not path[len(self.base_path) :].startswith("/__"):
+                self._check_contract(request, path, raw, body)
         fault = self._take_fault(request.method, path)
         if fault is not None:
             if fault.delay_seconds > 0:

@@ -37,6 +37,7 @@ def error_domain(context: DomainContext) -> Domain:
     return Domain(name="test", queue_id="test", handlers={}, router=router)
 
 
+@pytest.mark.breaks_contract  # the test route calls a made-up NOMIS path to see a downstream 502
 @pytest.mark.scenario("framework", 51)
 @pytest.mark.scenario("framework", 52)
 @pytest.mark.scenario("framework", 53)

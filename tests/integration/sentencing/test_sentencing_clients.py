@@ -177,7 +177,7 @@ async def test_nomis_adjustment_calls(idle_service: ServiceHarness, world: Sente
     calls = [
         lambda: api.create_sentence_adjustment(BOOKING_ID, 2, sentence),
         lambda: api.create_key_date_adjustment(BOOKING_ID, key_date),
-        lambda: api.update_sentence_adjustment(1, sentence),
+        lambda: api.update_sentence_adjustment(1, sentence.model_copy(update={"sentenceSequence": 2})),
         lambda: api.update_key_date_adjustment(1, key_date),
         lambda: api.delete_sentence_adjustment(1),
         lambda: api.delete_key_date_adjustment(1),

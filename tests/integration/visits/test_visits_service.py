@@ -106,13 +106,13 @@ async def test_retry_posts_the_mapping(estate: Estate, idle_service: ServiceHarn
     assert retry is not None
     await retry(
         parse_retry_message(
-            '{"mapping":{"nomisId":"AB123D","vsipId":"24"},"entityName":"visit","telemetryAttributes":{}}'
+            '{"mapping":{"nomisId":"456","vsipId":"24"},"entityName":"visit","telemetryAttributes":{}}'
         )
     )
 
     [create] = estate.mapping.requests("POST", "/mapping/visits")
-    assert create.body == {"nomisId": "AB123D", "vsipId": "24", "mappingType": "ONLINE"}
-    assert idle_service.events("visit-retry-success") == [{"id": "24", "nomisId": "AB123D"}]
+    assert create.body == {"nomisId": 456, "vsipId": "24", "mappingType": "ONLINE"}
+    assert idle_service.events("visit-retry-success") == [{"id": "24", "nomisId": "456"}]
 
 
 @pytest.mark.scenario("visits-and-incentives", 12)
