@@ -41,6 +41,23 @@ ENUM_ALLOWANCES: dict[tuple[str, str, str], tuple[str, ...]] = {
 }
 
 
+# Operations whose document names the wrong request schema (springdoc annotations copied from a sibling
+# endpoint) while the real API binds another: (api, method, path template) -> the schema it binds.
+BODY_SCHEMA_CORRECTIONS: dict[tuple[str, str, str], str] = {
+    # adjudications.md 3.3: a hearing mapping is {dpsHearingId, nomisHearingId} (the mapping service binds
+    # AdjudicationHearingMappingDto); the document names the charge mapping's AdjudicationMappingDto.
+    ("mapping", "POST", "/mapping/hearings"): "AdjudicationHearingMappingDto",
+}
+
+
+def _corrected_body(api: str, method: str, template: str, spec: dict[str, Any]) -> dict[str, Any]:
+    schema = BODY_SCHEMA_CORRECTIONS.get((api, method.upper(), template))
+    if schema is None:
+        return spec
+    body = {"content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+    return {**spec, "requestBody": {**body, "required": True}}
+
+
 def _allow_recorded_quirks(api: str, components: dict[str, Any]) -> None:
     schemas = components.get("schemas") or {}
     for (allowance_api, schema, name), extra in ENUM_ALLOWANCES.items():
@@ -190,7 +207,9 @@ class OpenApiContract:
             for method, spec in item.items():
                 if method == "parameters" or not isinstance(spec, dict):
                     continue
-                merged = {**spec, "parameters": [*shared, *spec.get("parameters", [])]}
+                merged = _corrected_body(
+                    api, method, template, {**spec, "parameters": [*shared, *spec.get("parameters", [])]}
+                )
                 self.operations.append(
                     Operation(method.upper(), template, _pattern(template), merged, components)
                 )
