@@ -20,6 +20,7 @@ IMPLEMENTED = (
     "visits-and-incentives",
     "sentencing-and-non-associations",
     "activities",
+    "adjudications",
 )
 
 TESTS = Path(__file__).parent
