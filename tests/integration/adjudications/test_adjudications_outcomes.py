@@ -6,8 +6,6 @@ from typing import Any
 
 import pytest
 from adjudications_support import (
-    CHARGE_PATH,
-    HEARING_PATH,
     OFFENDER,
     PRISON,
     QUEUE,
@@ -172,15 +170,19 @@ async def test_hearing_outcomes_become_nomis_hearing_results(
 async def test_outcome_for_an_unmapped_hearing_ends_on_the_dlq(
     service: ServiceHarness, world: AdjudicationsWorld
 ) -> None:
-    """An outcome for a hearing with no mapping; and (no scenario) a DPS 404, which fails before the
-    failure telemetry scope, as the original does (spec 11.7)."""
+    """An outcome for a hearing with no mapping; (no scenario) a DPS 404, which fails before the failure
+    telemetry scope, as the original does (spec 11.7); and a hearing-less referral event while DPS has no
+    outcome at all (`Referral not found ...`)."""
     completed = hearing(345, outcome=hearing_outcome("COMPLETE", "GUILTY"))
     world.dps(charge(hearings=[completed], outcomes=[outcome_entry(completed, "CHARGE_PROVED")]))
     world.mapped_charge()
     world.mapped_charge("404", 404)
+    world.dps(charge("none"))
+    world.mapped_charge("none", 9)
     await service.estate.publish(event("adjudication.hearingCompleted.created", hearing_id=345))
     await service.estate.publish(event("adjudication.hearingCompleted.created", "404", hearing_id=345))
-    await service.wait_for_depth(QUEUE, 2, dlq=True)
+    await service.estate.publish(event("adjudication.outcome.referPolice", "none"))
+    await service.wait_for_depth(QUEUE, 3, dlq=True)
 
     failed = service.events("hearing-result-upserted-failed")
     assert failed == 3 * [
@@ -194,6 +196,8 @@ async def test_outcome_for_an_unmapped_hearing_ends_on_the_dlq(
         }
     ]
     assert len(requests(world.dps_api, "GET", dps_get("404"))) == 3
+    referral = service.events("adjudication-referral-upserted-failed")
+    assert [f["chargeNumber"] for f in referral] == ["none"] * 3
     assert requests(service.estate.nomis, "POST", r".*/result") == []
 
 
@@ -226,20 +230,6 @@ async def test_referrals_without_a_hearing_are_charge_results(
             "plea": "NOT_ASKED",
         }
     assert requests(service.estate.nomis, "POST", r".*/hearings/.*") == []
-
-
-async def test_referral_without_outcome_in_dps_fails(
-    service: ServiceHarness, world: AdjudicationsWorld
-) -> None:
-    """No outcome at all in DPS: `Referral not found ...` and the message ends on the DLQ."""
-    world.dps(charge())
-    world.mapped_charge()
-    await service.estate.publish(event("adjudication.outcome.referPolice"))
-    await service.wait_for_depth(QUEUE, 1, dlq=True)
-    failed = service.events("adjudication-referral-upserted-failed")
-    assert len(failed) == 3
-    assert requests(service.estate.nomis, "POST", f"{CHARGE_PATH}/result") == []
-    assert requests(service.estate.nomis, "POST", f"{HEARING_PATH}/charge/1/result") == []
 
 
 @pytest.mark.scenario(SPEC, 47)
