@@ -104,6 +104,8 @@ def _print_banner(estate: Estate) -> None:
         "  TOKEN=$(.venv/bin/python -m hmpps_sandbox token ROLE_SYSCON__QUEUE_ADMIN)",
         '  curl -H "Authorization: Bearer $TOKEN" '
         f"http://127.0.0.1:{SERVICE_PORT}/queue-admin/get-dlq-messages/hmpps_prisoner_to_nomis_visit_dlq",
+        f"Operator console: http://127.0.0.1:{SERVICE_PORT}/console (sign in with a token from",
+        "  .venv/bin/python -m hmpps_sandbox token ROLE_SYSCON__QUEUE_ADMIN ROLE_PRISONER_TO_NOMIS__UPDATE__RW)",
         "Stop with Ctrl-C.",
         "",
     ]

@@ -47,7 +47,7 @@ async def run_batch(
     job = service.batch_job(batch_type)
     await service.start(listen=False)
     try:
-        await job()
+        await service.context.reports.run(batch_type, job)
     finally:
         await service.stop()
 

@@ -16,14 +16,17 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from prisoner_to_nomis_update import APP_NAME, __version__
 from prisoner_to_nomis_update.domains import DOMAINS
 from prisoner_to_nomis_update.framework.auth import JwtValidator, required_roles
+from prisoner_to_nomis_update.framework.background import BackgroundReports
 from prisoner_to_nomis_update.framework.dispatch import message_handler
 from prisoner_to_nomis_update.framework.domain import Domain, DomainContext, DomainFactory
+from prisoner_to_nomis_update.framework.duplicate_resolution import DuplicateResolution
+from prisoner_to_nomis_update.framework.failures import FailureReasons
 from prisoner_to_nomis_update.framework.http import ApiClients, HttpSession
 from prisoner_to_nomis_update.framework.listener import QueueListener
 from prisoner_to_nomis_update.framework.queues import QueueService
 from prisoner_to_nomis_update.framework.telemetry import AppInsightsExporter, LogExporter, Telemetry
 from prisoner_to_nomis_update.settings import ApiSettings, ConfigError, Settings
-from prisoner_to_nomis_update.web import health, info, queue_admin
+from prisoner_to_nomis_update.web import console, duplicates, health, info, queue_admin
 from prisoner_to_nomis_update.web.errors import ErrorResponse, install_error_handlers
 from prisoner_to_nomis_update.web.routes import api_endpoints
 
@@ -54,8 +57,12 @@ class Service:
         self.http = HttpSession()
         self.apis = ApiClients(self.http, settings.auth_base_url, settings.apis)
         self.queues = QueueService(settings, self.telemetry)
-        self.context = DomainContext(settings, self.telemetry, self.apis, self.queues)
+        self.context = DomainContext(
+            settings, self.telemetry, self.apis, self.queues, BackgroundReports(self.telemetry)
+        )
         self.domains: list[Domain] = [factory(self.context) for factory in domains]
+        self.failures = FailureReasons()
+        self.duplicates = DuplicateResolution.for_domains(self.domains, self.telemetry, settings)
         self.listeners: list[QueueListener] = []
         self.shutdown_grace_seconds = shutdown_grace_seconds
         self.ready = False
@@ -96,6 +103,7 @@ class Service:
                     self.telemetry,
                     self.settings.default_error_visibility_timeout,
                     self.settings.wait_time_seconds,
+                    self.failures,
                 )
                 await listener.start()
                 self.listeners.append(listener)
@@ -105,6 +113,7 @@ class Service:
     async def stop(self) -> None:
         self.ready = False
         await self.context.reports.cancel_all()
+        await self.duplicates.close()
         for listener in self.listeners:
             await listener.stop(self.shutdown_grace_seconds)
         self.listeners.clear()
@@ -135,6 +144,20 @@ class Service:
         app.include_router(health.router)
         app.include_router(info.router)
         app.include_router(queue_admin.build_router(self.settings.queue_admin_role))
+        app.include_router(duplicates.build_router(self.duplicates))
+        console.install(
+            app,
+            self.settings.queue_admin_role,
+            console.ConsoleSources(
+                queues=self.queues,
+                failures=self.failures,
+                duplicates=self.duplicates,
+                reports=self.context.reports,
+                startable_reports={
+                    name: start for domain in self.domains for name, start in domain.startable_reports.items()
+                },
+            ),
+        )
         for domain in self.domains:
             if domain.router is not None:
                 app.include_router(domain.router)

@@ -95,6 +95,9 @@ class Settings:
     mock_visits_visitors: list[str]
     reports: dict[str, str] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=dict)
+    duplicate_auto_resolve: frozenset[str] = frozenset()
+    """Domains (as `switch_name` spells them) whose duplicate alerts are resolved automatically."""
+    duplicate_auto_resolve_delay: float = 10.0
 
     def api(self, name: str) -> ApiSettings:
         try:
@@ -123,6 +126,30 @@ def base_url_variable(api_name: str) -> str:
 
 def missing_api_error(api_name: str) -> ConfigError:
     return ConfigError(f"{base_url_variable(api_name)} must be set: no base URL for the {api_name} API")
+
+
+def switch_name(domain: str) -> str:
+    """A domain name as a per-domain variable spells it: `nonassociations` for `non-associations`."""
+    return re.sub(r"[._-]", "", domain).lower()
+
+
+AUTO_RESOLVE_PREFIX = "DUPLICATE_AUTO_RESOLVE_"
+AUTO_RESOLVE_DELAY = AUTO_RESOLVE_PREFIX + "DELAY"
+
+
+def _auto_resolve_domains(env: Mapping[str, str]) -> frozenset[str]:
+    """`DUPLICATE_AUTO_RESOLVE_<DOMAIN>=true` switches; anything but true/false is a mistake."""
+    domains: set[str] = set()
+    for variable, raw in env.items():
+        upper = variable.upper()
+        if not upper.startswith(AUTO_RESOLVE_PREFIX) or upper == AUTO_RESOLVE_DELAY:
+            continue
+        value = raw.strip().lower()
+        if value not in ("true", "false"):
+            raise ConfigError(f"{variable} must be true or false, got {raw!r}")
+        if value == "true":
+            domains.add(switch_name(upper[len(AUTO_RESOLVE_PREFIX) :]))
+    return frozenset(domains)
 
 
 def _normalise(name: str) -> str:
@@ -321,4 +348,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         ],
         reports=reports,
         env=env,
+        duplicate_auto_resolve=_auto_resolve_domains(env),
+        duplicate_auto_resolve_delay=parse_duration(
+            AUTO_RESOLVE_DELAY, _lookup(env, AUTO_RESOLVE_DELAY) or "10s"
+        ),
     )

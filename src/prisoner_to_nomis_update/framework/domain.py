@@ -15,6 +15,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ValidationError
 
 from prisoner_to_nomis_update.framework.background import BackgroundReports
+from prisoner_to_nomis_update.framework.duplicates import DuplicateResolver
 from prisoner_to_nomis_update.framework.http import ApiClients
 from prisoner_to_nomis_update.framework.messages import MalformedMessage, RetryMessage
 from prisoner_to_nomis_update.framework.queues import QueueService
@@ -25,6 +26,7 @@ from prisoner_to_nomis_update.settings import Settings
 EventHandler = Callable[[dict[str, Any]], Awaitable[None]]
 RetryHandler = Callable[[RetryMessage], Awaitable[None]]
 BatchJob = Callable[[], Awaitable[None]]
+ReportStarter = Callable[[], Awaitable[None]]
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -53,6 +55,10 @@ class Domain:
     batch_jobs: dict[str, BatchJob] = field(default_factory=dict)
     apis: list[str] = field(default_factory=list)
     """APIs whose `/health/ping` appears on `/health`."""
+    duplicate_resolvers: dict[str, DuplicateResolver] = field(default_factory=dict)
+    """Alert name (`visit` of `to-nomis-synch-visit-duplicate`) -> what resolves (or declines) it."""
+    startable_reports: dict[str, ReportStarter] = field(default_factory=dict)
+    """Report name -> starts it in the background, as its HTTP trigger does (the console's buttons)."""
 
     @property
     def subscriptions(self) -> list[str]:

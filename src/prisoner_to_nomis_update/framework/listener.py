@@ -20,10 +20,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from prisoner_to_nomis_update.framework.delivery import delivered
+from prisoner_to_nomis_update.framework.failures import FailureReasons
 from prisoner_to_nomis_update.framework.http import ApiConnectionError, HttpError
 from prisoner_to_nomis_update.framework.messages import MalformedMessage
 from prisoner_to_nomis_update.framework.queues import HmppsQueue, QueueService
-from prisoner_to_nomis_update.framework.synchronise import RetryLater
+from prisoner_to_nomis_update.framework.synchronise import RetryLater, reason_of
 from prisoner_to_nomis_update.framework.telemetry import Telemetry, as_text, operation
 from prisoner_to_nomis_update.framework.visibility import (
     event_type_of_sqs_message,
@@ -54,6 +55,7 @@ class QueueListener:
         telemetry: Telemetry,
         default_error_visibility: list[int],
         wait_time_seconds: int,
+        failures: FailureReasons | None = None,
     ) -> None:
         self.queues = queues
         self.queue = queue
@@ -61,6 +63,7 @@ class QueueListener:
         self.telemetry = telemetry
         self.default_error_visibility = default_error_visibility
         self.wait_time_seconds = wait_time_seconds
+        self.failures = failures
         self.max_in_flight = queue.settings.max_in_flight
         # Received messages waiting for a handler slot: at most one batch, and never more than the
         # in-flight limit, so a waiting message is started long before its visibility timeout runs out.
@@ -219,6 +222,10 @@ class QueueListener:
             self.default_error_visibility,
         )
         delay = next_visibility(timeouts, receive_count, max_receive_count)
+        if self.failures is not None and message.get("MessageId"):
+            self.failures.record(
+                message["MessageId"], self.queue.queue_id, event_type, reason_of(error), receive_count
+            )
         if isinstance(error, MalformedMessage):
             log.error(
                 "Malformed message %s on %s: %s",

@@ -330,6 +330,48 @@ class QueueService:
                 messages.append({"body": body, "messageId": message["MessageId"]})
         return found, wanted, messages
 
+    async def browse(self, url: str, limit: int) -> list[dict[str, Any]]:
+        """Up to `limit` messages as SQS returns them, left on the queue and visible again at once.
+
+        The messages are held (hidden) while the batch is read, so none is returned twice, then
+        released together: unlike `peek_dlq` nothing stays hidden afterwards, so an operator who
+        looks at a DLQ and then retries it moves every message.
+        """
+        held: list[dict[str, Any]] = []
+        try:
+            while len(held) < limit:
+                response = await self.sqs.receive_message(
+                    QueueUrl=url,
+                    MaxNumberOfMessages=min(10, limit - len(held)),
+                    VisibilityTimeout=30,
+                    WaitTimeSeconds=0,
+                    AttributeNames=["ApproximateReceiveCount", "SentTimestamp"],
+                    MessageAttributeNames=["All"],
+                )
+                messages = response.get("Messages", [])
+                if not messages:
+                    break
+                held.extend(messages)
+        finally:
+            for start in range(0, len(held), 10):
+                batch = held[start : start + 10]
+                try:
+                    await self.sqs.change_message_visibility_batch(
+                        QueueUrl=url,
+                        Entries=[
+                            {
+                                "Id": str(index),
+                                "ReceiptHandle": message["ReceiptHandle"],
+                                "VisibilityTimeout": 0,
+                            }
+                            for index, message in enumerate(batch)
+                        ],
+                    )
+                except Exception as error:
+                    # They reappear when the 30 s visibility timeout ends anyway.
+                    log.warning("Could not release %d browsed messages: %s", len(batch), error)
+        return held
+
     async def queue_attributes(self, url: str, names: Iterable[str]) -> dict[str, str]:
         response = await self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=list(names))
         return dict(response.get("Attributes", {}))

@@ -29,3 +29,19 @@ async def park_booked_visits_on_dlq(
 
 # Most operations tests need one domain only; this keeps them independent of the others' start-up.
 VISITS_ONLY: list[DomainFactory] = [visits.build]
+
+
+REPAIR_ROLE = "ROLE_PRISONER_TO_NOMIS__UPDATE__RW"
+VISIT_ALERT = "to-nomis-synch-visit-duplicate"
+
+
+async def raise_visit_duplicate(estate: Estate, harness: ServiceHarness, reference: str = "12") -> None:
+    """A real `to-nomis-synch-visit-duplicate`: DPS visit `reference` is mapped to NOMIS visit 456 by
+    another delivery just after this one's mapping check, so this one creates NOMIS visit 10000 and its
+    mapping POST is refused with 409."""
+    fakes = estate.plugins["visits"]
+    fakes.nomis_visits[456] = {"visitId": 456, "offenderNo": "A1234BC", "status": "SCH"}
+    fakes.mappings.rows.append({"vsipId": reference, "nomisId": 456, "label": None, "mappingType": "ONLINE"})
+    estate.mapping.inject_fault(path_pattern=f"/mapping/visits/vsipId/{reference}", method="GET", status=404)
+    await fakes.act(reference, "book", {"prisonerId": "A1234BC"})
+    await harness.wait_for_event(VISIT_ALERT)

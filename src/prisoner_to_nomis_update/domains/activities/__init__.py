@@ -13,6 +13,7 @@ from prisoner_to_nomis_update.domains.activities.clients import (
     ActivityMappingApi,
     NomisActivitiesApi,
 )
+from prisoner_to_nomis_update.domains.activities.duplicates import ALERT, ActivityDuplicateResolver
 from prisoner_to_nomis_update.domains.activities.models import (
     AllocationEvent,
     AttendanceDeletedEvent,
@@ -21,7 +22,7 @@ from prisoner_to_nomis_update.domains.activities.models import (
     ScheduleEvent,
 )
 from prisoner_to_nomis_update.domains.activities.reconciliation import ActivitiesReconciliation
-from prisoner_to_nomis_update.domains.activities.routes import build_router
+from prisoner_to_nomis_update.domains.activities.routes import ReportStarters, build_router
 from prisoner_to_nomis_update.domains.activities.schedules import SchedulesService
 from prisoner_to_nomis_update.framework.batch import purge_dlq_job
 from prisoner_to_nomis_update.framework.domain import Domain, DomainContext, parse_event
@@ -97,6 +98,8 @@ def build(context: DomainContext) -> Domain:
     async def delete_unknown_mappings() -> None:
         await schedules.delete_unknown_mappings()
 
+    starters = ReportStarters(reconciliation, context.reports, lambda: date.today() - timedelta(days=1))
+
     return Domain(
         name="activities",
         queue_id=QUEUE_ID,
@@ -113,15 +116,7 @@ def build(context: DomainContext) -> Domain:
             "activities.prisoner.attendance-deleted": attendance_deleted,
         },
         retry_create_mapping=schedules.retry_create_mapping,
-        router=build_router(
-            schedules,
-            allocations,
-            attendances,
-            reconciliation,
-            telemetry,
-            lambda: date.today() - timedelta(days=1),
-            context.reports,
-        ),
+        router=build_router(schedules, allocations, attendances, telemetry, starters),
         batch_jobs={
             "ALLOCATION_RECON": reconciliation.allocation_report,
             "SUSPENDED_ALLOCATION_RECON": reconciliation.suspended_allocation_report,
@@ -130,4 +125,6 @@ def build(context: DomainContext) -> Domain:
             "PURGE_ACTIVITY_DLQ": purge_dlq_job(context.queues, context.settings, QUEUE_ID),
         },
         apis=["activities"],
+        duplicate_resolvers={ALERT: ActivityDuplicateResolver(nomis, mappings)},
+        startable_reports=starters.by_name(),
     )

@@ -17,15 +17,48 @@ from prisoner_to_nomis_update.framework.telemetry import Telemetry
 
 UPDATE_ROLE = "ROLE_PRISONER_TO_NOMIS__UPDATE__RW"
 
+ALLOCATION_REPORT = "activity allocation reconciliation"
+SUSPENDED_ALLOCATION_REPORT = "activity suspended-allocation reconciliation"
+ATTENDANCE_REPORT = "activity attendance reconciliation"
+
+
+class ReportStarters:
+    """Start each reconciliation in the background (their HTTP triggers and the operator console)."""
+
+    def __init__(
+        self,
+        reconciliation: ActivitiesReconciliation,
+        reports: BackgroundReports,
+        default_report_date: Callable[[], date],
+    ) -> None:
+        self.reconciliation = reconciliation
+        self.reports = reports
+        self.default_report_date = default_report_date
+
+    async def allocations(self) -> None:
+        self.reports.start(ALLOCATION_REPORT, self.reconciliation.allocation_report)
+
+    async def suspended_allocations(self) -> None:
+        self.reports.start(SUSPENDED_ALLOCATION_REPORT, self.reconciliation.suspended_allocation_report)
+
+    async def attendances(self, on: date | None = None) -> None:
+        day = on or self.default_report_date()
+        self.reports.start(ATTENDANCE_REPORT, lambda: self.reconciliation.attendance_report(day))
+
+    def by_name(self) -> dict[str, Callable[[], Awaitable[None]]]:
+        return {
+            ALLOCATION_REPORT: self.allocations,
+            SUSPENDED_ALLOCATION_REPORT: self.suspended_allocations,
+            ATTENDANCE_REPORT: self.attendances,
+        }
+
 
 def build_router(
     schedules: SchedulesService,
     allocations: AllocationService,
     attendances: AttendanceService,
-    reconciliation: ActivitiesReconciliation,
     telemetry: Telemetry,
-    default_report_date: Callable[[], date],
-    reports: BackgroundReports,
+    starters: ReportStarters,
 ) -> APIRouter:
     router = APIRouter(tags=["activities"])
     role = Depends(require_role(UPDATE_ROLE))
@@ -54,10 +87,7 @@ def build_router(
         await attendances.upsert_attendance(attendanceId, "update")
         return Response(status_code=200)
 
-    def start(report: Callable[[], Awaitable[None]], what: str) -> Response:
-        """Reports take minutes: run in the background and answer 202; outcomes are in telemetry."""
-        reports.start(f"activity {what} reconciliation", report)
-        return Response(status_code=202)
+    # Reports take minutes: they run in the background and the answer is 202; outcomes are in telemetry.
 
     @router.put(
         "/activities/reports/reconciliation/allocations",
@@ -66,7 +96,8 @@ def build_router(
         summary="Start the allocation reconciliation of every activities prison",
     )
     async def allocation_report(_: Principal = role) -> Response:
-        return start(reconciliation.allocation_report, "allocation")
+        await starters.allocations()
+        return Response(status_code=202)
 
     @router.put(
         "/activities/reports/reconciliation/suspended-allocations",
@@ -75,7 +106,8 @@ def build_router(
         summary="Start the suspended-allocation reconciliation of every activities prison",
     )
     async def suspended_report(_: Principal = role) -> Response:
-        return start(reconciliation.suspended_allocation_report, "suspended-allocation")
+        await starters.suspended_allocations()
+        return Response(status_code=202)
 
     @router.put(
         "/activities/reports/reconciliation/attendances",
@@ -84,7 +116,7 @@ def build_router(
         summary="Start the attendance reconciliation for a date (default yesterday)",
     )
     async def attendance_report(date: date | None = None, _: Principal = role) -> Response:
-        on = date or default_report_date()
-        return start(lambda: reconciliation.attendance_report(on), "attendance")
+        await starters.attendances(date)
+        return Response(status_code=202)
 
     return router

@@ -21,10 +21,16 @@ from prisoner_to_nomis_update.domains.incentives.reconciliation import (
 from prisoner_to_nomis_update.domains.incentives.routes import build_router
 from prisoner_to_nomis_update.domains.incentives.service import IncentivesService
 from prisoner_to_nomis_update.framework.domain import Domain, DomainContext, parse_event
+from prisoner_to_nomis_update.framework.duplicates import ReportOnly
 from prisoner_to_nomis_update.framework.nomis import NomisApi
 
 PAGE_SIZE_SETTING = "reports.incentives.reconciliation.page-size"
 THREAD_COUNT_SETTING = "reports.incentives.reconciliation.thread-count"
+REPORT = "incentives reconciliation"
+DUPLICATES_REPORTED_ONLY = (
+    "Incentive duplicates are reported only: the runbook says this service takes no action on them "
+    "(if NOMIS holds a repeated IEP for the booking, the NOMIS team removes it)"
+)
 
 
 class ReconciliationFailed(RuntimeError):
@@ -64,6 +70,12 @@ def build(context: DomainContext) -> Domain:
     async def levels_reordered(event: dict[str, Any]) -> None:
         await service.levels_reordered()
 
+    async def start_reconciliation() -> None:
+        """In the background: the active-prisoner count (and its telemetry) first, as the original."""
+        context.reports.ensure_idle(REPORT)
+        total = await reconciliation.requested()
+        context.reports.start(REPORT, lambda: reconciliation.check_all(total))
+
     async def reconciliation_job() -> None:
         report = await reconciliation.run()
         if not report.success:
@@ -79,7 +91,9 @@ def build(context: DomainContext) -> Domain:
             "incentives.levels.reordered": levels_reordered,
         },
         retry_create_mapping=service.retry_create_mapping,
-        router=build_router(service, reconciliation, context.reports),
+        router=build_router(service, start_reconciliation),
         batch_jobs={"INCENTIVES_RECON": reconciliation_job},
         apis=["incentives"],
+        duplicate_resolvers={"incentive": ReportOnly(DUPLICATES_REPORTED_ONLY)},
+        startable_reports={REPORT: start_reconciliation},
     )

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from fastapi import APIRouter, Depends, Response
 
-from prisoner_to_nomis_update.domains.incentives.reconciliation import IncentivesReconciliation
 from prisoner_to_nomis_update.domains.incentives.service import IncentivesService
 from prisoner_to_nomis_update.framework.auth import Principal, require_role
-from prisoner_to_nomis_update.framework.background import BackgroundReports
 
 UPDATE_ROLE = "ROLE_PRISONER_TO_NOMIS__UPDATE__RW"
 
 
-REPORT = "incentives reconciliation"
-
-
 def build_router(
-    service: IncentivesService, reconciliation: IncentivesReconciliation, reports: BackgroundReports
+    service: IncentivesService, start_reconciliation: Callable[[], Awaitable[None]]
 ) -> APIRouter:
     router = APIRouter(tags=["incentives"])
 
@@ -46,10 +43,8 @@ def build_router(
         operation_id="incentivesReconciliation",
         summary="Start the incentives reconciliation report in the background (as batch INCENTIVES_RECON)",
     )
-    async def start_reconciliation(_: Principal = Depends(require_role(UPDATE_ROLE))) -> Response:
-        reports.ensure_idle(REPORT)
-        total = await reconciliation.requested()
-        reports.start(REPORT, lambda: reconciliation.check_all(total))
+    async def reconciliation(_: Principal = Depends(require_role(UPDATE_ROLE))) -> Response:
+        await start_reconciliation()
         return Response(status_code=202)
 
     return router

@@ -19,10 +19,18 @@ from prisoner_to_nomis_update.domains.nonassociations.reconciliation import NonA
 from prisoner_to_nomis_update.domains.nonassociations.routes import build_router
 from prisoner_to_nomis_update.domains.nonassociations.service import NonAssociationsService
 from prisoner_to_nomis_update.framework.domain import Domain, DomainContext, parse_event
+from prisoner_to_nomis_update.framework.duplicates import ReportOnly
 
 QUEUE_ID = "nonassociation"
 FEATURE_DOMAIN = "nonassociations"
 PAGE_SIZE_SETTING = "reports.non-associations.reconciliation.page-size"
+# A losing racer already removes the detail it added; any other clash needs a person to decide which
+# prisoners must be kept apart, so it is never removed automatically.
+DUPLICATES_REPORTED_ONLY = (
+    "Non-association duplicates are reported only: an extra NOMIS non-association keeps prisoners apart, "
+    "so check the pair with GET /non-associations/reconciliation/{prisonNumber1}/ns/{prisonNumber2} and "
+    "repair it (see the runbook)"
+)
 
 
 def build(context: DomainContext) -> Domain:
@@ -72,4 +80,5 @@ def build(context: DomainContext) -> Domain:
         router=build_router(service, reconciliation),
         batch_jobs={"NON_ASSOCIATIONS_RECON": reconciliation_report},
         apis=["non-associations"],
+        duplicate_resolvers={"non-association": ReportOnly(DUPLICATES_REPORTED_ONLY)},
     )

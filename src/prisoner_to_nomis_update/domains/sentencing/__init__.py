@@ -9,6 +9,7 @@ from prisoner_to_nomis_update.domains.sentencing.clients import (
     AdjustmentsApi,
     NomisAdjustmentsApi,
 )
+from prisoner_to_nomis_update.domains.sentencing.duplicates import ALERT, AdjustmentDuplicateResolver
 from prisoner_to_nomis_update.domains.sentencing.models import AdjustmentEvent
 from prisoner_to_nomis_update.domains.sentencing.reconciliation import SentencingReconciliation
 from prisoner_to_nomis_update.domains.sentencing.routes import build_router
@@ -23,10 +24,11 @@ DPS_API = "sentence-adjustments"
 def build(context: DomainContext) -> Domain:
     adjustments = AdjustmentsApi(context.apis.get(DPS_API))
     nomis = NomisAdjustmentsApi(context.apis.get("nomis"))
+    mappings = AdjustmentMappingApi(context.apis.get("mapping"))
     service = SentencingService(
         adjustments=adjustments,
         nomis=nomis,
-        mappings=AdjustmentMappingApi(context.apis.get("mapping")),
+        mappings=mappings,
         telemetry=context.telemetry,
         retry_queue=context.retry_queue(QUEUE_ID),
     )
@@ -66,4 +68,5 @@ def build(context: DomainContext) -> Domain:
         router=build_router(service),
         batch_jobs={"SENTENCING_RECON": reconciliation},
         apis=[DPS_API],
+        duplicate_resolvers={ALERT: AdjustmentDuplicateResolver(service, nomis, mappings)},
     )

@@ -82,6 +82,10 @@ class NomisAdjustmentsApi:
         else:
             await self.delete_sentence_adjustment(nomis_id)
 
+    async def adjustment_exists(self, category: str, nomis_id: int) -> bool:
+        kind = "key-date" if category == KEY_DATE else "sentence"
+        return await self.client.exists(f"/{kind}-adjustments/{nomis_id}")
+
     async def adjustments(self, booking_id: int, active_only: bool = True) -> SentencingAdjustmentsResponse:
         data = await self.client.get_json(
             f"/prisoners/booking-id/{booking_id}/sentencing-adjustments", {"active-only": active_only}

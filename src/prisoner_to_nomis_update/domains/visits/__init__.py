@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from prisoner_to_nomis_update.domains.visits.clients import NomisVisitsApi, VisitMappingApi, VisitsApi
+from prisoner_to_nomis_update.domains.visits.duplicates import ALERT, VisitDuplicateResolver
 from prisoner_to_nomis_update.domains.visits.models import VisitEvent
 from prisoner_to_nomis_update.domains.visits.routes import build_router
 from prisoner_to_nomis_update.domains.visits.service import VisitsService
@@ -12,10 +13,12 @@ from prisoner_to_nomis_update.framework.domain import Domain, DomainContext, par
 
 
 def build(context: DomainContext) -> Domain:
+    nomis = NomisVisitsApi(context.apis.get("nomis"))
+    mappings = VisitMappingApi(context.apis.get("mapping"))
     service = VisitsService(
         visits=VisitsApi(context.apis.get("visits")),
-        nomis=NomisVisitsApi(context.apis.get("nomis")),
-        mappings=VisitMappingApi(context.apis.get("mapping")),
+        nomis=nomis,
+        mappings=mappings,
         telemetry=context.telemetry,
         retry_queue=context.retry_queue("visit"),
     )
@@ -40,4 +43,5 @@ def build(context: DomainContext) -> Domain:
         retry_create_mapping=service.retry_create_mapping,
         router=build_router(service, context.settings),
         apis=["visits"],
+        duplicate_resolvers={ALERT: VisitDuplicateResolver(nomis, mappings)},
     )

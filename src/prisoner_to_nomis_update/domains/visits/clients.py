@@ -9,6 +9,7 @@ from urllib.parse import quote
 from prisoner_to_nomis_update.domains.visits.models import (
     CancelVisitRequest,
     CreateVisitRequest,
+    NomisVisit,
     UpdateVisitRequest,
     VisitDto,
     VisitMappingDto,
@@ -72,6 +73,11 @@ class NomisVisitsApi:
             log.warning(
                 "Ignoring 409 cancelling NOMIS visit %s for %s: %s", nomis_visit_id, offender_no, error.text
             )
+
+    async def find_visit(self, nomis_visit_id: str) -> NomisVisit | None:
+        """The NOMIS visit, or None when NOMIS has no visit with that id."""
+        found = await self.client.get_json_or_none(f"/visits/{segment(nomis_visit_id)}")
+        return NomisVisit.model_validate(found) if found is not None else None
 
     async def update_visit(self, offender_no: str, nomis_visit_id: str, request: UpdateVisitRequest) -> None:
         await self.client.put_json(

@@ -83,6 +83,13 @@ class CancelVisitRequest(BaseModel):
     outcome: str
 
 
+class NomisVisit(Lenient):
+    """The fields of NOMIS's VisitResponse the duplicate resolver needs."""
+
+    visitId: int
+    offenderNo: str
+
+
 class VisitMappingDto(BaseModel):
     """NOMIS to VSIP visit id mapping. `nomisId` is held as text, as the original does."""
 
