@@ -12,6 +12,7 @@ from adjudications_support import (
     DOMAINS,
     OFFENDER,
     QUEUE,
+    UPDATE_ROLE,
     AdjudicationsWorld,
     charge,
     dps_get,
@@ -91,6 +92,13 @@ async def test_mapping_409_for_another_charge_is_reported_as_a_duplicate(
     assert service.events("adjudication-create-mapping-retry") == []
     assert service.events("adjudication-create-success") == []
     await service.wait_for_depth(QUEUE, 0)
+    # Listed for operators; resolving is refused with the runbook's reason (the NOMIS team removes it).
+    status, [listed], _ = await service.request("GET", "/duplicates", roles=[UPDATE_ROLE])
+    assert (status, listed["domain"], listed["resolvable"]) == (200, "adjudications", False)
+    status, body, _ = await service.request(
+        "POST", f"/duplicates/{listed['id']}/resolve", roles=[UPDATE_ROLE]
+    )
+    assert status == 409 and body["userMessage"].startswith("Adjudication duplicates are reported only")
 
 
 @pytest.fixture

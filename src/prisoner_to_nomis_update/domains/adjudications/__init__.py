@@ -29,12 +29,27 @@ from prisoner_to_nomis_update.domains.adjudications.retries import MappingRetrie
 from prisoner_to_nomis_update.domains.adjudications.routes import build_router
 from prisoner_to_nomis_update.domains.adjudications.wiring import QUEUE_ID, Apis
 from prisoner_to_nomis_update.framework.domain import Domain, DomainContext, EventHandler, parse_event
+from prisoner_to_nomis_update.framework.duplicates import ReportOnly
 from prisoner_to_nomis_update.framework.nomis import NomisApi
 from prisoner_to_nomis_update.settings import ConfigError
 
 DPS_API = "adjudications"
 PAGE_SIZE_SETTING = "reports.adjudications.reconciliation.page-size"
 MIGRATION_DATE_SETTING = "reports.adjudications.reconciliation.migration-date"
+
+# The entities whose mapping 409 raises `to-nomis-synch-<entity>-duplicate` (spec 1.5).
+DUPLICATE_ALERTS = (
+    "adjudication",
+    "hearing",
+    "punishment",
+    "punishment-update",
+    "punishment-delete",
+    "punishment-unquash",
+)
+DUPLICATES_REPORTED_ONLY = (
+    "Adjudication duplicates are reported only: a second NOMIS adjudication, hearing or award is removed by "
+    "the NOMIS team, and a stale mapping corrected in the mapping service (docs/operations.md, Adjudications)"
+)
 
 OUTCOME_UPSERTS = (
     "adjudication.hearingCompleted.created",
@@ -132,4 +147,5 @@ def build(context: DomainContext) -> Domain:
         router=build_router(repairs),
         batch_jobs={"ADJUDICATION_RECON": reconciliation},
         apis=[DPS_API],
+        duplicate_resolvers={alert: ReportOnly(DUPLICATES_REPORTED_ONLY) for alert in DUPLICATE_ALERTS},
     )
