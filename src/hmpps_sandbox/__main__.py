@@ -19,12 +19,17 @@ import sys
 from pathlib import Path
 
 from hmpps_sandbox.cli import Register, call, fake_url, print_json
+from hmpps_sandbox.cli import adjudications as adjudications_cli
 from hmpps_sandbox.cli import courtsentencing as courtsentencing_cli
 from hmpps_sandbox.cli import visits as visits_cli
 from hmpps_sandbox.estate import RUN_PORTS, Estate
 
 # One line per domain: each adds its own sub-commands (see hmpps_sandbox.cli).
-DOMAIN_COMMANDS: list[Register] = [visits_cli.register, courtsentencing_cli.register]
+DOMAIN_COMMANDS: list[Register] = [
+    visits_cli.register,
+    adjudications_cli.register,
+    courtsentencing_cli.register,
+]
 
 SERVICE_PORT = int(os.environ.get("SERVER_PORT", "8080"))
 # Written by `run` so other commands (batch jobs, scripts) can reach the running sandbox.
