@@ -20,6 +20,8 @@ IMPLEMENTED = (
     "visits-and-incentives",
     "sentencing-and-non-associations",
     "activities",
+    "adjudications",
+    "court-sentencing",
 )
 
 TESTS = Path(__file__).parent

@@ -27,6 +27,7 @@ import sys
 
 from hmpps_sandbox.cli import ENV_FILE, Register, SandboxError, call, fake_url, print_json, written_env
 from hmpps_sandbox.cli import activities as activities_cli
+from hmpps_sandbox.cli import adjudications as adjudications_cli
 from hmpps_sandbox.cli import courtsentencing as courtsentencing_cli
 from hmpps_sandbox.cli import incentives as incentives_cli
 from hmpps_sandbox.cli import nonassociations as nonassociations_cli
@@ -41,6 +42,7 @@ DOMAIN_COMMANDS: list[Register] = [
     sentencing_cli.register,
     nonassociations_cli.register,
     activities_cli.register,
+    adjudications_cli.register,
     courtsentencing_cli.register,
 ]
 

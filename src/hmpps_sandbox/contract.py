@@ -41,8 +41,9 @@ ENUM_ALLOWANCES: dict[tuple[str, str, str], tuple[str, ...]] = {
 }
 
 
-# Operations whose document names the wrong request body schema; the real API binds the one given here, and
-# the original sends it: (api, method, path template) -> the schema the body really follows.
+# Operations whose document names the wrong request body schema (springdoc annotations copied from a
+# sibling endpoint) while the real API binds another, and the original sends that one:
+# (api, method, path template) -> the schema the body really follows.
 BODY_SCHEMA_CORRECTIONS: dict[tuple[str, str, str], str] = {
     # court-sentencing.md 1.7: a term update takes a SentenceTermRequest (the document says CreateSentenceRequest).
     (
@@ -50,6 +51,9 @@ BODY_SCHEMA_CORRECTIONS: dict[tuple[str, str, str], str] = {
         "PUT",
         "/prisoners/{offenderNo}/court-cases/{caseId}/sentences/{sentenceSequence}/sentence-terms/{termSequence}",
     ): "SentenceTermRequest",
+    # adjudications.md 3.3: a hearing mapping is {dpsHearingId, nomisHearingId} (the mapping service binds
+    # AdjudicationHearingMappingDto); the document names the charge mapping's AdjudicationMappingDto.
+    ("mapping", "POST", "/mapping/hearings"): "AdjudicationHearingMappingDto",
 }
 
 

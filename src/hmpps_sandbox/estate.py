@@ -13,6 +13,7 @@ from hmpps_sandbox.auth import FakeAuth
 from hmpps_sandbox.aws import EventPublisher
 from hmpps_sandbox.contract import ContractViolation, load_contracts
 from hmpps_sandbox.domains import activities as activities_fakes
+from hmpps_sandbox.domains import adjudications as adjudications_fakes
 from hmpps_sandbox.domains import courtsentencing as courtsentencing_fakes
 from hmpps_sandbox.domains import courtsentencing_reconciliation as courtsentencing_reconciliation_fakes
 from hmpps_sandbox.domains import incentives as incentives_fakes
@@ -46,6 +47,7 @@ PLUGINS: dict[str, Callable[[Estate], Any]] = {
     "sentencing": sentencing_fakes.install,
     "courtsentencing": courtsentencing_fakes.install,
     "courtsentencing-reconciliation": courtsentencing_reconciliation_fakes.install,  # reads over the above
+    "adjudications": adjudications_fakes.install,
 }
 
 # Fixed ports for `make run`, the original's local ports where it had them.

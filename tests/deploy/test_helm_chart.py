@@ -35,6 +35,7 @@ SCHEDULES = {
         ("court-case-a-recon", "COURT_CASE_ACTIVE_PRISONER_RECON", "45 3 * * *", True),
     },
     "prod": {
+        ("adjudication-recon", "ADJUDICATION_RECON", "30 2 * * 1", False),
         ("allocations-recon", "ALLOCATION_RECON", "5 7 * * *", False),
         ("attendances-recon", "ATTENDANCE_RECON", "5 1 * * *", False),
         ("incentives-recon", "INCENTIVES_RECON", "10 4 * * 1", False),
@@ -84,6 +85,8 @@ QUEUE_SECRETS = {
     "HMPPS_SQS_QUEUES_SENTENCING_DLQ_NAME": "domain-events-sqs-nomis-update-sentencing-dlq",
     "HMPPS_SQS_QUEUES_NONASSOCIATION_QUEUE_NAME": "sqs-nomis-update-nonassociation-secret",
     "HMPPS_SQS_QUEUES_NONASSOCIATION_DLQ_NAME": "sqs-nomis-update-nonassociation-dlq-secret",
+    "HMPPS_SQS_QUEUES_ADJUDICATION_QUEUE_NAME": "sqs-nomis-update-adjudication-secret",
+    "HMPPS_SQS_QUEUES_ADJUDICATION_DLQ_NAME": "sqs-nomis-update-adjudication-dlq-secret",
     "HMPPS_SQS_QUEUES_COURTSENTENCING_QUEUE_NAME": "domain-events-sqs-nomis-update-court-sentencing",
     "HMPPS_SQS_QUEUES_COURTSENTENCING_DLQ_NAME": "domain-events-sqs-nomis-update-court-sentencing-dlq",
     "HMPPS_SQS_QUEUES_FROMNOMISCOURTSENTENCING_QUEUE_NAME": "sqs-prisoner-from-nomis-court-sentencing-secret",

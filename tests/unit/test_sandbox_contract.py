@@ -139,3 +139,41 @@ async def test_a_fake_with_a_contract_records_departures_and_still_answers(contr
         assert fake.contract_violations == []
     finally:
         await fake.stop()
+
+
+def test_a_documented_body_schema_known_to_be_wrong_is_replaced_by_the_one_the_api_binds() -> None:
+    """The mapping service documents POST /mapping/hearings with the charge mapping's schema."""
+    document: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "paths": {
+            "/mapping/hearings": {
+                "post": {
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/AdjudicationMappingDto"}
+                            }
+                        },
+                    }
+                }
+            }
+        },
+        "components": {
+            "schemas": {
+                "AdjudicationMappingDto": {"type": "object", "required": ["adjudicationNumber"]},
+                "AdjudicationHearingMappingDto": {
+                    "type": "object",
+                    "required": ["dpsHearingId", "nomisHearingId"],
+                    "properties": {"dpsHearingId": {"type": "string"}, "nomisHearingId": {"type": "integer"}},
+                },
+            }
+        },
+    }
+    mapping = OpenApiContract("mapping", document)
+    hearing = {"dpsHearingId": "345", "nomisHearingId": 2345}
+    assert problems(mapping, "POST", "/mapping/hearings", body=hearing) == []
+    [missing] = problems(mapping, "POST", "/mapping/hearings", body={"dpsHearingId": "345"})
+    assert "'nomisHearingId' is a required property" in missing
+    # Another API's document with the same path keeps its own schema.
+    assert problems(OpenApiContract("nomis", document), "POST", "/mapping/hearings", body=hearing) != []

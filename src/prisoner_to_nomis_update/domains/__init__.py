@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from prisoner_to_nomis_update.domains import (
     activities,
+    adjudications,
     courtsentencing,
     incentives,
     nonassociations,
@@ -19,4 +20,5 @@ DOMAINS: list[DomainFactory] = [
     nonassociations.build,
     sentencing.build,
     courtsentencing.build,
+    adjudications.build,
 ]

@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from prisoner_to_nomis_update.framework.delivery import delivery
+from prisoner_to_nomis_update.framework.delivery import delivered
 from prisoner_to_nomis_update.framework.failures import FailureReasons
 from prisoner_to_nomis_update.framework.http import ApiConnectionError, HttpError
 from prisoner_to_nomis_update.framework.messages import MalformedMessage
@@ -144,7 +144,7 @@ class QueueListener:
                     QueueUrl=self.queue.url,
                     MaxNumberOfMessages=wanted,
                     WaitTimeSeconds=self.wait_time_seconds,
-                    AttributeNames=["ApproximateReceiveCount"],
+                    AttributeNames=["ApproximateReceiveCount", "SentTimestamp"],
                     MessageAttributeNames=["All"],
                 )
             except asyncio.CancelledError:
@@ -208,10 +208,9 @@ class QueueListener:
 
     async def _process(self, message: dict[str, Any]) -> None:
         message_id = message.get("MessageId")
-        receive_count = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
         with (
             operation(operation_id_for_message(message_id)),
-            delivery(receive_count),
+            delivered(message),
             self.telemetry.tracing.message_span(self.queue.name, message_id) as span,
         ):
             try:

@@ -28,6 +28,10 @@ PrisonNumber = Annotated[
         examples=["A1234BC"],
     ),
 ]
+PrisonId = Annotated[
+    str,
+    Path(pattern=r"^[A-Z0-9]{1,10}$", description="A NOMIS prison (agency) id, e.g. MDI", examples=["MDI"]),
+]
 # DPS references and UUIDs: letters, digits and dashes (a VSIP visit reference, an adjustment id).
 Reference = Annotated[
     str,

@@ -88,6 +88,9 @@ async def test_every_domain_command_shows_what_reached_nomis_and_the_mapping_api
         assert await asyncio.to_thread(main, ["court-case", "--prisoner", "A1234BC"]) == 0
         output = capsys.readouterr().out
         assert '"nomisCourtCase"' in output and '"dpsCourtCaseId"' in output, output
+        # So does the adjudications one, for the NOMIS adjudication it waits for.
+        assert await asyncio.to_thread(main, ["adjudication", "story", "MDI-1"]) == 0
+        assert "adjudicationNumber" in capsys.readouterr().out
     token = await asyncio.to_thread(main, ["token", "ROLE_X"])
     assert token == 0 and capsys.readouterr().out.count(".") == 2  # a JWT
 

@@ -31,7 +31,7 @@ from prisoner_to_nomis_update.domains.courtsentencing.models import (
     LegacyCourtAppearance,
 )
 from prisoner_to_nomis_update.domains.courtsentencing.requests import appearance_request, render_list
-from prisoner_to_nomis_update.framework.delivery import is_redelivery
+from prisoner_to_nomis_update.framework.delivery import may_repeat_earlier_work
 from prisoner_to_nomis_update.framework.synchronise import (
     AwaitParentEntityRetry,
     create_mapping,
@@ -128,7 +128,7 @@ class AppearanceHandlers:
     ) -> tuple[int, BookingCourtCaseCloneResponse | None]:
         """Create the appearance, or on a redelivery adopt what an interrupted earlier delivery created."""
         context = self.context
-        if is_redelivery():
+        if may_repeat_earlier_work():
             twin = await self.guards.appearance(offender_no, case_id, request)
             if twin is not None:
                 context.telemetry.track_event(

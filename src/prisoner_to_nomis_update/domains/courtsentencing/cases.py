@@ -21,7 +21,7 @@ from prisoner_to_nomis_update.domains.courtsentencing.requests import (
     render_case_identifiers,
 )
 from prisoner_to_nomis_update.domains.courtsentencing.saving import CreatedRecord, save_once
-from prisoner_to_nomis_update.framework.delivery import is_redelivery
+from prisoner_to_nomis_update.framework.delivery import may_repeat_earlier_work
 from prisoner_to_nomis_update.framework.synchronise import AwaitParentEntityRetry, synchronise, track
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,9 @@ class CourtCaseHandlers:
         async def transform() -> CourtCaseAllMappingDto:
             case = await context.dps.get_court_case(case_id)
             request = court_case_request(case)
-            nomis_case_id = await self.guards.court_case(offender_no, request) if is_redelivery() else None
+            nomis_case_id = (
+                await self.guards.court_case(offender_no, request) if may_repeat_earlier_work() else None
+            )
             if nomis_case_id is not None:
                 context.telemetry.track_event(
                     f"{COURT_CASE}-create-reused-nomis-record",

@@ -13,7 +13,7 @@ from prisoner_to_nomis_update.domains.courtsentencing.models import (
 )
 from prisoner_to_nomis_update.domains.courtsentencing.requests import charge_request
 from prisoner_to_nomis_update.domains.courtsentencing.saving import save_once
-from prisoner_to_nomis_update.framework.delivery import is_redelivery
+from prisoner_to_nomis_update.framework.delivery import may_repeat_earlier_work
 from prisoner_to_nomis_update.framework.messages import MalformedMessage
 from prisoner_to_nomis_update.framework.synchronise import AwaitParentEntityRetry, synchronise, track
 
@@ -64,7 +64,7 @@ class ChargeHandlers:
             telemetry["nomisOffenceCode"] = charge.offenceCode
             request = charge_request(charge, info.isOnFutureAppearance is True)
             nomis_charge_id = (
-                await self.guards.charge(offender_no, case_id, request) if is_redelivery() else None
+                await self.guards.charge(offender_no, case_id, request) if may_repeat_earlier_work() else None
             )
             if nomis_charge_id is not None:
                 context.telemetry.track_event(

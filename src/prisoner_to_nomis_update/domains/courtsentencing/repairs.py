@@ -36,13 +36,10 @@ from prisoner_to_nomis_update.domains.courtsentencing.models import (
 from prisoner_to_nomis_update.domains.courtsentencing.repair_request import has_sentence, repair_request
 from prisoner_to_nomis_update.domains.courtsentencing.sentences import SentenceHandlers
 from prisoner_to_nomis_update.domains.courtsentencing.terms import TermHandlers
-from prisoner_to_nomis_update.framework.delivery import delivery
 from prisoner_to_nomis_update.framework.errors import BadRequest, Conflict
 from prisoner_to_nomis_update.framework.synchronise import reason_of
 
 REPAIR_SOURCE = "DPS"
-# Repairs run the handlers as a redelivery would, so the guards look for what an earlier attempt left.
-REPAIR_DELIVERY = 2
 
 
 def repair_event(event_type: str, offender_no: str, information: dict[str, Any]) -> dict[str, Any]:
@@ -84,8 +81,7 @@ class CourtSentencingRepairs:
                 {"courtCaseId": case_id, "courtAppearanceId": appearance_id, "sentenceId": sentence_id},
             )
         )
-        with delivery(REPAIR_DELIVERY):
-            await self.sentences.inserted(event)
+        await self.sentences.inserted(event)
         self._track(
             "court-sentencing-repair-sentence-inserted",
             {
@@ -111,8 +107,7 @@ class CourtSentencingRepairs:
                 },
             )
         )
-        with delivery(REPAIR_DELIVERY):
-            await self.charges.inserted(event)
+        await self.charges.inserted(event)
         self._track(
             "court-sentencing-repair-charge-inserted",
             {
@@ -138,8 +133,7 @@ class CourtSentencingRepairs:
                 },
             )
         )
-        with delivery(REPAIR_DELIVERY):
-            await self.terms.inserted(event)
+        await self.terms.inserted(event)
         self._track(
             "court-sentencing-repair-sentence-term-inserted",
             {
@@ -256,10 +250,9 @@ class CourtSentencingRepairs:
                 },
             )
         )
-        with delivery(REPAIR_DELIVERY):
-            await self.appearances.inserted(
-                event, force_clone=force_clone, force_prevent_clone=force_prevent_clone
-            )
+        await self.appearances.inserted(
+            event, force_clone=force_clone, force_prevent_clone=force_prevent_clone
+        )
         self._track(
             "court-sentencing-repair-appearance-created",
             {"offenderNo": offender_no, "dpsCourtCaseId": case_id, "dpsCourtAppearanceId": appearance_id},

@@ -16,7 +16,7 @@ from prisoner_to_nomis_update.domains.courtsentencing.models import (
 )
 from prisoner_to_nomis_update.domains.courtsentencing.requests import sentence_request
 from prisoner_to_nomis_update.domains.courtsentencing.saving import CreatedRecord, save_once
-from prisoner_to_nomis_update.framework.delivery import is_redelivery
+from prisoner_to_nomis_update.framework.delivery import may_repeat_earlier_work
 from prisoner_to_nomis_update.framework.synchronise import AwaitParentEntityRetry, synchronise, track
 
 log = logging.getLogger(__name__)
@@ -149,7 +149,7 @@ class SentenceHandlers:
         created: list[CreatedRecord],
     ) -> tuple[int, int]:
         context = self.context
-        if is_redelivery():
+        if may_repeat_earlier_work():
             twin = await self.guards.sentence(offender_no, case_id, request)
             if twin is not None:
                 context.telemetry.track_event(

@@ -15,7 +15,7 @@ from prisoner_to_nomis_update.domains.courtsentencing.models import (
 )
 from prisoner_to_nomis_update.domains.courtsentencing.requests import term_request
 from prisoner_to_nomis_update.domains.courtsentencing.saving import CreatedRecord, save_once
-from prisoner_to_nomis_update.framework.delivery import is_redelivery
+from prisoner_to_nomis_update.framework.delivery import may_repeat_earlier_work
 from prisoner_to_nomis_update.framework.synchronise import AwaitParentEntityRetry, synchronise, track
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ class TermHandlers:
             request = term_request(period)
             term_seq = (
                 await self.guards.term(offender_no, case_id, booking_id, sentence_seq, request)
-                if is_redelivery()
+                if may_repeat_earlier_work()
                 else None
             )
             if term_seq is not None:
