@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck chaos bench clean lock image helm
+.PHONY: run test lint typecheck chaos bench fuzz clean lock image helm
 
 # The container image (docs/deployment.md); CONTAINER_ENGINE=podman works where Docker does not.
 CONTAINER_ENGINE ?= docker
@@ -35,6 +35,11 @@ typecheck: $(STAMP)
 
 chaos: $(STAMP)
 	CHAOS_LONG=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/chaos
+
+# Schemathesis over our own OpenAPI against a sandbox on free ports; FUZZ_ARGS go to `schemathesis run`.
+FUZZ_ARGS ?= --max-examples 300
+fuzz: $(STAMP)
+	$(BIN)/python -m hmpps_sandbox.fuzz $(FUZZ_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/throughput.py

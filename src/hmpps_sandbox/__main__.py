@@ -5,8 +5,16 @@ token [ROLE ...]             print a user token with the given roles
 journal API                  print what the fake API has been asked
 env, batch TYPE              the running sandbox's service environment; run a batch job against it
 
-Domain commands (change a DPS record and publish its event) are registered from `hmpps_sandbox.cli`,
-one module per domain; `python -m hmpps_sandbox --help` lists them.
+Domain commands (change a DPS record, publish its event and show what reached NOMIS and the mapping
+API) are registered from `hmpps_sandbox.cli`, one module per domain; `python -m hmpps_sandbox --help`
+lists them:
+
+visit book|change|cancel REF                     incentive review PRISONER
+adjustment insert|update|delete ID               non-association create|amend|close|delete ID
+activity schedule|amend-schedule|allocate|amend-allocation|attend ...
+
+They find the fakes as `make run` started them, or wherever `API_BASE_URL_*` (in the environment or in
+sandbox-data/service.env) says.
 """
 
 from __future__ import annotations
@@ -16,24 +24,29 @@ import asyncio
 import os
 import signal
 import sys
-from pathlib import Path
 
-from hmpps_sandbox.cli import Register, call, fake_url, print_json
+from hmpps_sandbox.cli import ENV_FILE, Register, SandboxError, call, fake_url, print_json, written_env
+from hmpps_sandbox.cli import activities as activities_cli
 from hmpps_sandbox.cli import adjudications as adjudications_cli
 from hmpps_sandbox.cli import courtsentencing as courtsentencing_cli
+from hmpps_sandbox.cli import incentives as incentives_cli
+from hmpps_sandbox.cli import nonassociations as nonassociations_cli
+from hmpps_sandbox.cli import sentencing as sentencing_cli
 from hmpps_sandbox.cli import visits as visits_cli
 from hmpps_sandbox.estate import RUN_PORTS, Estate
 
 # One line per domain: each adds its own sub-commands (see hmpps_sandbox.cli).
 DOMAIN_COMMANDS: list[Register] = [
     visits_cli.register,
+    incentives_cli.register,
+    sentencing_cli.register,
+    nonassociations_cli.register,
+    activities_cli.register,
     adjudications_cli.register,
     courtsentencing_cli.register,
 ]
 
 SERVICE_PORT = int(os.environ.get("SERVER_PORT", "8080"))
-# Written by `run` so other commands (batch jobs, scripts) can reach the running sandbox.
-ENV_FILE = Path("sandbox-data/service.env")
 
 
 def _write_env_file(env: dict[str, str]) -> None:
@@ -42,10 +55,10 @@ def _write_env_file(env: dict[str, str]) -> None:
 
 
 def _sandbox_env() -> dict[str, str]:
-    if not ENV_FILE.exists():
+    env = written_env()
+    if not env:
         raise SystemExit(f"{ENV_FILE} not found: start the sandbox first with `make run`")
-    lines = ENV_FILE.read_text().splitlines()
-    return dict(line.split("=", 1) for line in lines if "=" in line)
+    return env
 
 
 async def _wait_for_health(url: str, timeout: float = 30.0) -> None:
@@ -102,9 +115,13 @@ def _print_banner(estate: Estate) -> None:
         f"  mapping        {estate.mapping.url}",
         *(f"  DPS {name:<20} {fake.url}" for name, fake in estate.dps.items()),
         "",
-        "Book a visit (DPS change + domain event) and see it reach NOMIS:",
+        "Change a DPS record, publish its event and see what reached NOMIS and the mapping API:",
         "  .venv/bin/python -m hmpps_sandbox visit book VSIP-1",
-        "  .venv/bin/python -m hmpps_sandbox journal nomis",
+        "  .venv/bin/python -m hmpps_sandbox incentive review A1234BC --level ENH",
+        "  .venv/bin/python -m hmpps_sandbox adjustment insert ADJ-1 --prisoner A1234BC",
+        "  .venv/bin/python -m hmpps_sandbox non-association create 1 --first A1234BC --second B1234BC",
+        "  .venv/bin/python -m hmpps_sandbox activity schedule 1",
+        "  .venv/bin/python -m hmpps_sandbox journal nomis     (everything NOMIS was asked)",
         "Mint an admin token and list the visit DLQ:",
         "  TOKEN=$(.venv/bin/python -m hmpps_sandbox token ROLE_SYSCON__QUEUE_ADMIN)",
         '  curl -H "Authorization: Bearer $TOKEN" '
@@ -135,6 +152,14 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "run":
         return asyncio.run(run())
+    try:
+        return _act(args)
+    except SandboxError as error:
+        print(error, file=sys.stderr)
+        return 1
+
+
+def _act(args: argparse.Namespace) -> int:
     if hasattr(args, "handler"):
         result: int = args.handler(args)
         return result

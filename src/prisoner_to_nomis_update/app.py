@@ -9,13 +9,10 @@ from typing import Any
 
 import aiohttp
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.openapi.utils import get_openapi
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from prisoner_to_nomis_update import __version__
 from prisoner_to_nomis_update.domains import DOMAINS
-from prisoner_to_nomis_update.framework.auth import JwtValidator, required_roles
+from prisoner_to_nomis_update.framework.auth import JwtValidator
 from prisoner_to_nomis_update.framework.background import BackgroundReports
 from prisoner_to_nomis_update.framework.dispatch import message_handler
 from prisoner_to_nomis_update.framework.domain import Domain, DomainContext, DomainFactory
@@ -27,8 +24,8 @@ from prisoner_to_nomis_update.framework.queues import QueueService
 from prisoner_to_nomis_update.framework.telemetry import LogExporter, Telemetry
 from prisoner_to_nomis_update.settings import ApiSettings, ConfigError, Settings
 from prisoner_to_nomis_update.web import console, duplicates, health, info, queue_admin
-from prisoner_to_nomis_update.web.errors import ErrorResponse, install_error_handlers
-from prisoner_to_nomis_update.web.routes import api_endpoints
+from prisoner_to_nomis_update.web.errors import install_error_handlers
+from prisoner_to_nomis_update.web.openapi import install_docs
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +134,7 @@ class Service:
             title="Prisoner to NOMIS update API",
             description="Handles HMPPS domain events for NOMIS updates",
             version=__version__,
-            openapi_url="/v3/api-docs",
+            openapi_url=None,  # served by web.openapi, which documents it too
             docs_url=None,
             redoc_url=None,
             lifespan=lifespan,
@@ -164,132 +161,6 @@ class Service:
         for domain in self.domains:
             if domain.router is not None:
                 app.include_router(domain.router)
-        _install_docs(app)
+        install_docs(app)
         self.telemetry.tracing.instrument_app(app)
         return app
-
-
-SERVERS = [
-    {
-        "url": "https://prisoner-to-nomis-update-dev.hmpps.service.justice.gov.uk",
-        "description": "Development",
-    },
-    {
-        "url": "https://prisoner-to-nomis-update-preprod.hmpps.service.justice.gov.uk",
-        "description": "PreProd",
-    },
-    {"url": "https://prisoner-to-nomis-update.hmpps.service.justice.gov.uk", "description": "Prod"},
-    {"url": "http://localhost:8080", "description": "Local"},
-]
-BEARER_JWT = {
-    "type": "http",
-    "scheme": "bearer",
-    "bearerFormat": "JWT",
-    "description": "An HMPPS Auth access token.",
-}
-# NOMIS and DPS exchange local date-times; the example shows callers not to add a zone.
-DATE_TIME_EXAMPLE = "2021-07-16T12:34:56"
-ERROR_RESPONSES = {
-    "400": "Bad request: an invalid or missing parameter or body, or a downstream API refused it",
-    "401": "Unauthorised: no valid HMPPS Auth token",
-    "403": "Forbidden: the token lacks the role this endpoint needs",
-}
-
-
-def _install_docs(app: FastAPI) -> None:
-    """`/v3/api-docs`, Swagger UI and the original's redirect, with the document tidied as springdoc's."""
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        schema = get_openapi(
-            title=app.title,
-            version=app.version,
-            description=app.description,
-            routes=app.routes,
-            contact={"name": "HMPPS Digital Studio", "email": "feedback@digital.justice.gov.uk"},
-            servers=SERVERS,
-        )
-        components = schema.setdefault("components", {})
-        components.setdefault("securitySchemes", {})["bearer-jwt"] = dict(BEARER_JWT)
-        schema["security"] = [{"bearer-jwt": ["read", "write"]}]
-        _tidy_operations(app, schema)
-        _add_date_time_examples(schema)
-        app.openapi_schema = schema
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
-
-    @app.get("/swagger-ui/index.html", include_in_schema=False)
-    async def swagger_ui(configUrl: str = "/v3/api-docs") -> HTMLResponse:
-        openapi_url = "/v3/api-docs" if configUrl.endswith("/swagger-config") else configUrl
-        return get_swagger_ui_html(openapi_url=openapi_url, title="Prisoner to NOMIS update API")
-
-    @app.get("/swagger-ui.html", include_in_schema=False)
-    async def swagger_redirect() -> RedirectResponse:
-        return RedirectResponse(
-            "/swagger-ui/index.html?configUrl=/v3/api-docs/swagger-config", status_code=302
-        )
-
-    @app.get("/v3/api-docs/swagger-config", include_in_schema=False)
-    async def swagger_config() -> JSONResponse:
-        return JSONResponse({"url": "/v3/api-docs", "configUrl": "/v3/api-docs/swagger-config"})
-
-
-def _camel(name: str) -> str:
-    head, *rest = [part for part in name.split("_") if part]
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
-
-
-def _tidy_operations(app: FastAPI, schema: dict[str, Any]) -> None:
-    """Operation ids without `_` and unique; error answers as ErrorResponse (400, never FastAPI's 422)."""
-    routes = {
-        (route.path_format, method): route for route in api_endpoints(app) for method in route.methods or ()
-    }
-    used: set[str] = set()
-    for path, operations in schema.get("paths", {}).items():
-        for method, operation in operations.items():
-            route = routes.get((path, method.upper()))
-            operation_id = str(operation.get("operationId", ""))
-            if "_" in operation_id or operation_id in used or not operation_id:
-                base = _camel(route.name if route is not None else operation_id or method)
-                operation_id = base
-                if operation_id in used:
-                    operation_id = base + method.capitalize()
-                counter = 2
-                while operation_id in used:
-                    operation_id = f"{base}{method.capitalize()}{counter}"
-                    counter += 1
-                operation["operationId"] = operation_id
-            used.add(operation_id)
-            responses = operation.setdefault("responses", {})
-            wanted = set()
-            if responses.pop("422", None) is not None:
-                wanted.add("400")
-            if route is not None and required_roles(route):
-                wanted |= {"401", "403"}
-            for status in sorted(wanted):
-                responses.setdefault(
-                    status,
-                    {
-                        "description": ERROR_RESPONSES[status],
-                        "content": {
-                            "application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}
-                        },
-                    },
-                )
-    schemas = schema.setdefault("components", {}).setdefault("schemas", {})
-    for unused in ("HTTPValidationError", "ValidationError"):
-        schemas.pop(unused, None)
-    schemas["ErrorResponse"] = ErrorResponse.model_json_schema()
-
-
-def _add_date_time_examples(node: Any) -> None:
-    if isinstance(node, dict):
-        if node.get("format") == "date-time" and "example" not in node:
-            node["example"] = DATE_TIME_EXAMPLE
-        for value in node.values():
-            _add_date_time_examples(value)
-    elif isinstance(node, list):
-        for value in node:
-            _add_date_time_examples(value)

@@ -7,12 +7,12 @@ from typing import Any
 import pytest
 from fastapi import APIRouter, Depends, FastAPI
 
-from prisoner_to_nomis_update.app import _add_date_time_examples, _camel
 from prisoner_to_nomis_update.framework.auth import Principal, normalise_role, require_role, required_roles
 from prisoner_to_nomis_update.framework.queues import QueueService
 from prisoner_to_nomis_update.framework.telemetry import Telemetry
 from prisoner_to_nomis_update.settings import load_settings
 from prisoner_to_nomis_update.web.health import describe, queue_timed_out
+from prisoner_to_nomis_update.web.openapi import add_date_time_examples, camel
 from prisoner_to_nomis_update.web.routes import api_endpoints
 
 ENV = {
@@ -70,7 +70,7 @@ def test_required_roles_are_found_through_nested_routers() -> None:
     [("health_health_get", "healthHealthGet"), ("retryDlq", "retryDlq"), ("_a__b_", "aB")],
 )
 def test_operation_ids_are_camel_case(name: str, expected: str) -> None:
-    assert _camel(name) == expected
+    assert camel(name) == expected
 
 
 def test_date_time_examples_are_added_but_never_replaced() -> None:
@@ -79,7 +79,7 @@ def test_date_time_examples_are_added_but_never_replaced() -> None:
         "b": [{"type": "string", "format": "date-time", "example": "2020-01-01T00:00:00"}],
         "c": {"type": "string", "format": "date"},
     }
-    _add_date_time_examples(schema)
+    add_date_time_examples(schema)
     assert schema["a"]["example"] == "2021-07-16T12:34:56"
     assert schema["b"][0]["example"] == "2020-01-01T00:00:00"
     assert "example" not in schema["c"]

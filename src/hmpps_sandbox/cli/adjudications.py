@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import argparse
 import time
-import urllib.error
 from typing import Any
 
-from hmpps_sandbox.cli import call, fake_url, print_json
+from hmpps_sandbox.cli import SandboxError, call, fake_url, print_json
 
 STEPS = ("report", "hearing", "outcome", "punishment")
 WAIT_SECONDS = 15.0
@@ -92,8 +91,8 @@ def _wait_for(url: str) -> Any:
     while True:
         try:
             return call("GET", url)
-        except urllib.error.HTTPError as error:
-            if error.code != 404 or time.monotonic() > deadline:
+        except SandboxError as error:
+            if error.status != 404 or time.monotonic() > deadline:
                 return None
         time.sleep(0.2)
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import argparse
 import time
-import urllib.error
 import uuid
 from typing import Any
 
-from hmpps_sandbox.cli import call, fake_url, print_json
+from hmpps_sandbox.cli import SandboxError, call, fake_url, print_json
 
 MAPPING = "/mapping/court-sentencing"
 WAIT_SECONDS = 30.0
@@ -39,8 +38,8 @@ def _mapped(path: str) -> dict[str, Any]:
         try:
             found: dict[str, Any] = call("GET", f"{fake_url('mapping')}{MAPPING}{path}")
             return found
-        except urllib.error.HTTPError as error:
-            if error.code != 404 or time.monotonic() > deadline:
+        except SandboxError as error:
+            if error.status != 404 or time.monotonic() > deadline:
                 raise SystemExit(
                     f"the service did not map {path} within {WAIT_SECONDS:.0f}s: {error}"
                 ) from None

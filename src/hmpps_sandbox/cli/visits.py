@@ -1,11 +1,11 @@
-"""`visit book|change|cancel REF`: change a DPS visit and publish its event."""
+"""`visit book|change|cancel REF`: change a DPS visit, publish its event, show what reached NOMIS."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from hmpps_sandbox.cli import call, fake_url, field_changes, print_json
+from hmpps_sandbox.cli import add_wait_option, fake_url, field_changes, publish_and_show
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -16,6 +16,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     visit.add_argument(
         "--set", action="append", default=[], metavar="FIELD=VALUE", help="change a visit field"
     )
+    add_wait_option(visit)
     visit.set_defaults(handler=_visit)
 
 
@@ -23,5 +24,5 @@ def _visit(args: argparse.Namespace) -> int:
     changes: dict[str, Any] = field_changes(args.set)
     if args.prisoner:
         changes["prisonerId"] = args.prisoner
-    print_json(call("POST", f"{fake_url('visits')}/__visits/{args.reference}/{args.action}", changes))
-    return 0
+    url = f"{fake_url('visits')}/__visits/{args.reference}/{args.action}"
+    return publish_and_show(url, changes, args.wait)

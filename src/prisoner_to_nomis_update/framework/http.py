@@ -40,13 +40,14 @@ def reason_phrase(status: int) -> str:
 
 
 class HttpError(Exception):
-    """A non-2xx answer from a downstream API."""
+    """A non-2xx answer from a downstream API (`api`: its configured name, e.g. `nomis`, when known)."""
 
-    def __init__(self, status: int, method: str, url: str, body: bytes) -> None:
+    def __init__(self, status: int, method: str, url: str, body: bytes, api: str | None = None) -> None:
         self.status = status
         self.method = method
         self.url = url
         self.body = body
+        self.api = api
         super().__init__(f"{status} {reason_phrase(status)} from {method} {url}")
 
     def json(self) -> Any:
@@ -208,7 +209,7 @@ class ApiClient:
                 # A revoked or rotated token: fetch a fresh one and try exactly once more.
                 continue
             if status >= 300:
-                raise HttpError(status, method, full_url, body)
+                raise HttpError(status, method, full_url, body, self.name)
             return status, body
         raise AssertionError("unreachable")
 

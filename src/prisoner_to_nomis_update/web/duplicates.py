@@ -16,7 +16,8 @@ from pydantic import BaseModel, Field
 from prisoner_to_nomis_update.framework.auth import Principal, require_role
 from prisoner_to_nomis_update.framework.duplicate_resolution import DuplicateResolution, ResolutionFailed
 from prisoner_to_nomis_update.framework.duplicates import DUPLICATE_ID, Duplicate
-from prisoner_to_nomis_update.web.errors import ErrorResponse, error_response
+from prisoner_to_nomis_update.framework.responses import error_responses
+from prisoner_to_nomis_update.web.errors import error_response
 
 REPAIR_ROLE = "ROLE_PRISONER_TO_NOMIS__UPDATE__RW"
 TAG = "duplicates"
@@ -52,12 +53,8 @@ class DuplicateView(BaseModel):
         )
 
 
-def _error(description: str) -> dict[str, Any]:
-    return {"model": ErrorResponse, "description": description}
-
-
-MALFORMED_ID = _error("The duplicate id is not 16 lower-case hex digits")
-UNKNOWN_ID = _error("This pod has no duplicate with that id")
+MALFORMED_ID = "The duplicate id is not 16 lower-case hex digits"
+UNKNOWN_ID = "This pod has no duplicate with that id"
 
 
 def duplicate_id_parameter() -> Any:
@@ -86,7 +83,7 @@ def build_router(resolution: DuplicateResolution) -> APIRouter:
         operation_id="getDuplicate",
         response_model=DuplicateView,
         summary="One recorded duplicate alert",
-        responses={400: MALFORMED_ID, 404: UNKNOWN_ID},
+        responses=error_responses(400, 404, described={400: MALFORMED_ID, 404: UNKNOWN_ID}),
     )
     async def get_duplicate(
         duplicateId: str = duplicate_id_parameter(), _: Principal = role
@@ -105,15 +102,19 @@ def build_router(resolution: DuplicateResolution) -> APIRouter:
             "mapped record. Incentive and non-association duplicates are reported only (409). Emits "
             "`to-nomis-synch-<alert>-duplicate-resolved` or `…-duplicate-resolution-failed`."
         ),
-        responses={
-            400: MALFORMED_ID,
-            404: UNKNOWN_ID,
-            409: _error(
-                "Not resolved: the duplicate is a mapped record, the mapped record is gone, the alert is "
-                "of a kind that is reported only, or it is already resolved or being resolved"
-            ),
-            502: _error("NOMIS or the mapping API failed; the duplicate can be resolved again"),
-        },
+        responses=error_responses(
+            400,
+            404,
+            409,
+            502,
+            described={
+                400: MALFORMED_ID,
+                404: UNKNOWN_ID,
+                409: "Not resolved: the duplicate is a mapped record, the mapped record is gone, the alert "
+                "is of a kind that is reported only, or it is already resolved or being resolved",
+                502: "NOMIS or the mapping API failed; the duplicate can be resolved again",
+            },
+        ),
     )
     async def resolve_duplicate(
         duplicateId: str = duplicate_id_parameter(), principal: Principal = role

@@ -15,11 +15,25 @@ from typing import Any
 import aiohttp
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from prisoner_to_nomis_update.framework.http import reason_phrase
 from prisoner_to_nomis_update.framework.queues import HmppsQueue, QueueService
 
 router = APIRouter(tags=["health"])
+
+
+class HealthStatus(BaseModel):
+    status: str = Field(description="UP, DOWN or OUT_OF_SERVICE", examples=["UP"])
+    components: dict[str, Any] | None = Field(
+        default=None, description="/health only: each downstream API, queue and topic with its details"
+    )
+
+
+def down(description: str) -> dict[int | str, Any]:
+    """The 503 a health route answers, with the same body as its 200."""
+    return {503: {"model": HealthStatus, "description": description}}
+
 
 Component = dict[str, Any]
 
@@ -195,7 +209,13 @@ async def components_of(service: Any) -> dict[str, Component]:
     return dict(sorted(components.items()))
 
 
-@router.get("/health", operation_id="health")
+@router.get(
+    "/health",
+    operation_id="health",
+    summary="UP when every downstream API, queue and topic is",
+    response_model=HealthStatus,
+    responses=down("DOWN: a component is DOWN (each says why)"),
+)
 async def health(request: Request) -> JSONResponse:
     """UP (200) only when every component is UP; otherwise DOWN (503)."""
     components = await components_of(request.app.state.service)
@@ -205,17 +225,29 @@ async def health(request: Request) -> JSONResponse:
     )
 
 
-@router.get("/health/ping", operation_id="healthPing")
+@router.get(
+    "/health/ping", operation_id="healthPing", response_model=HealthStatus, response_model_exclude_none=True
+)
 async def ping() -> dict[str, str]:
     return {"status": "UP"}
 
 
-@router.get("/health/liveness", operation_id="healthLiveness")
+@router.get(
+    "/health/liveness",
+    operation_id="healthLiveness",
+    response_model=HealthStatus,
+    response_model_exclude_none=True,
+)
 async def liveness() -> dict[str, str]:
     return {"status": "UP"}
 
 
-@router.get("/health/readiness", operation_id="healthReadiness")
+@router.get(
+    "/health/readiness",
+    operation_id="healthReadiness",
+    response_model=HealthStatus,
+    responses=down("OUT_OF_SERVICE: the listeners are not running (starting or stopping)"),
+)
 async def readiness(request: Request) -> JSONResponse:
     """Ready only once the listeners run (and no longer once shutdown has begun)."""
     ready = bool(request.app.state.service.ready)

@@ -8,17 +8,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from prisoner_to_nomis_update.framework.auth import Principal, require_role
 from prisoner_to_nomis_update.framework.errors import NotFound
+from prisoner_to_nomis_update.framework.params import QueueName
 from prisoner_to_nomis_update.framework.queues import HmppsQueue, QueueService
+from prisoner_to_nomis_update.framework.responses import error_responses
 
 TAG = "hmpps-reactive-queue-resource"
 DEFAULT_MAX_MESSAGES = 100
 # One ReceiveMessage per message, so a bound keeps a single request from running for minutes.
 MAX_MAX_MESSAGES = 10_000
+UNKNOWN_DLQ = "No configured queue has a DLQ of that name"
+UNKNOWN_QUEUE = "No configured queue or DLQ has that name (the audit queue is never purged)"
 
 
 class RetryDlqResult(BaseModel):
@@ -59,10 +63,11 @@ def build_router(queue_admin_role: str) -> APIRouter:
         operation_id="retryDlq",
         response_model=RetryDlqResult,
         summary="Move every message on a DLQ back to its main queue",
+        responses=error_responses(404, described={404: UNKNOWN_DLQ}),
     )
     async def retry_dlq(
         request: Request,
-        dlqName: str = Path(description="The DLQ name, as shown on /health"),
+        dlqName: QueueName,
         _: Principal = admin,
     ) -> RetryDlqResult:
         queues = queues_of(request)
@@ -82,10 +87,11 @@ def build_router(queue_admin_role: str) -> APIRouter:
         operation_id="purgeQueue",
         response_model=PurgeQueueResult,
         summary="Delete every message on a queue or DLQ (never the audit queue)",
+        responses=error_responses(404, described={404: UNKNOWN_QUEUE}),
     )
     async def purge_queue(
         request: Request,
-        queueName: str = Path(description="A main queue or DLQ name, as shown on /health"),
+        queueName: QueueName,
         _: Principal = admin,
     ) -> PurgeQueueResult:
         queues = queues_of(request)
@@ -100,10 +106,11 @@ def build_router(queue_admin_role: str) -> APIRouter:
         operation_id="getDlqMessages",
         response_model=GetDlqResult,
         summary="Show DLQ messages without removing them (each is hidden for 1 s while read)",
+        responses=error_responses(404, described={404: UNKNOWN_DLQ}),
     )
     async def get_dlq_messages(
         request: Request,
-        dlqName: str = Path(description="The DLQ name, as shown on /health"),
+        dlqName: QueueName,
         maxMessages: int = Query(
             DEFAULT_MAX_MESSAGES,
             ge=0,

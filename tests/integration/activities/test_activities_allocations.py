@@ -8,7 +8,7 @@ import pytest
 
 from hmpps_sandbox.domains.activities import ActivitiesFakes
 from hmpps_sandbox.estate import Estate
-from hmpps_sandbox.harness import ServiceHarness, running_service
+from hmpps_sandbox.harness import ServiceHarness, running_service, wait_until
 from prisoner_to_nomis_update.app import Service
 from prisoner_to_nomis_update.framework.telemetry import Telemetry
 
@@ -111,7 +111,9 @@ async def test_same_allocation_event_taken_by_two_services_at_once_makes_one_all
     """Two pods on one queue each take a copy of the same `prisoner.allocated` event at the same moment.
 
     NOMIS's upsert is made racy (a gap between its read and its insert), so both copies would insert;
-    the creator's duplicate check removes the extra row and exactly one allocation remains.
+    the creators' check (NOMIS now counts two active allocations for the booking, DPS one) sends the
+    last to finish through the course, which removes the extra row: exactly one allocation remains.
+    (When one pod happens to finish before the other reads, the second simply updates the first's row.)
     """
     mapped(fakes)
     fakes.seed_allocation(400, 100, 500, "A1234AA")
@@ -136,3 +138,79 @@ async def test_same_allocation_event_taken_by_two_services_at_once_makes_one_all
     assert len(upserts) == 2
     assert [a["bookingId"] for a in fakes.nomis_allocations.values()] == [500]
     assert {e["nomisAllocationId"] for e in events} == set(map(str, fakes.nomis_allocations))
+
+
+async def test_a_row_another_pod_inserted_meanwhile_is_found_by_the_counts_and_the_newer_removed(
+    clean_estate: Estate, fakes: ActivitiesFakes
+) -> None:
+    """The cross-pod race made deterministic: while NOMIS is between reading and inserting for our
+    upsert, another pod's row for the same booking lands. Both are active; NOMIS counts two for the
+    booking, DPS one, so our pod looks through the course, keeps the older row and deletes its own."""
+    mapped(fakes)
+    fakes.seed_allocation(400, 100, 500, "A1234AA")
+    fakes.allocation_race_seconds = 1.0
+    async with running_service(clean_estate, queues=["activity"]) as harness:
+        await publish(clean_estate, "activities.prisoner.allocated", allocationId=400, scheduleId=100)
+        await wait_until(
+            lambda: bool(clean_estate.nomis.requests("PUT", "/activities/300/allocation")), 10, "upsert"
+        )
+        other_pods = fakes.seed_nomis_allocation(300, 500)
+        [removed] = await harness.wait_for_event("activity-allocation-duplicate-removed")
+        [success] = await harness.wait_for_event("activity-allocation-success")
+    assert list(fakes.nomis_allocations) == [other_pods]
+    assert removed["keptNomisAllocationId"] == str(other_pods) != removed["nomisAllocationId"]
+    assert success["nomisAllocationId"] == str(other_pods)
+    assert [e.path for e in clean_estate.nomis.requests("DELETE")] == [
+        f"/allocations/{removed['nomisAllocationId']}"
+    ]
+
+
+async def test_a_created_allocation_costs_the_same_nomis_calls_whatever_the_course_size(
+    clean_estate: Estate, fakes: ActivitiesFakes
+) -> None:
+    """Issue 14 part 5: the cross-pod duplicate check no longer lists and reads the whole course.
+
+    A create costs the upsert and one reconciliation count (plus the DPS count); an update only the
+    upsert. The course already holds 150 allocations of other prisoners.
+    """
+    mapped(fakes)
+    for booking in range(1000, 1150):
+        fakes.seed_allocation(booking, 100, booking, "A1234AA")
+        fakes.seed_nomis_allocation(300, booking)
+    fakes.seed_allocation(400, 100, 500, "A1234AA")
+    async with running_service(clean_estate, queues=["activity"]) as harness:
+        await publish(clean_estate, "activities.prisoner.allocated", allocationId=400, scheduleId=100)
+        await harness.wait_for_event("activity-allocation-success")
+        created = [(e.method, e.path) for e in clean_estate.nomis.journal]
+        clean_estate.nomis.journal.clear()
+        await publish(
+            clean_estate, "activities.prisoner.allocation-amended", allocationId=400, scheduleId=100
+        )
+        await harness.wait_for_event("activity-allocation-success", 2)
+    assert sorted(created) == [
+        ("GET", "/allocations/reconciliation/MDI"),
+        ("PUT", "/activities/300/allocation"),
+    ]
+    assert [(e.method, e.path) for e in clean_estate.nomis.journal] == [("PUT", "/activities/300/allocation")]
+    assert [r.path for r in clean_estate.dps["activities"].requests("GET", r"/synchronisation/.*")] == [
+        "/synchronisation/reconciliation/allocations/MDI"
+    ]
+    assert harness.events("activity-allocation-duplicate-removed") == []
+
+
+async def test_more_nomis_allocations_than_dps_for_the_booking_looks_through_the_course(
+    clean_estate: Estate, fakes: ActivitiesFakes
+) -> None:
+    """NOMIS holds one more active allocation for the booking than DPS (on another course, which DPS
+    has just ended): the creator looks through its course for a second row, finds none, deletes none."""
+    mapped(fakes)
+    fakes.seed_course_activity("MDI", 301)
+    fakes.seed_nomis_allocation(301, 500)  # ended in DPS, not yet in NOMIS
+    fakes.seed_allocation(400, 100, 500, "A1234AA")
+    async with running_service(clean_estate, queues=["activity"]) as harness:
+        await publish(clean_estate, "activities.prisoner.allocated", allocationId=400, scheduleId=100)
+        [success] = await harness.wait_for_event("activity-allocation-success")
+    assert len(clean_estate.nomis.requests("GET", "/allocations/ids")) == 1
+    assert clean_estate.nomis.requests("DELETE") == []
+    assert sorted(a["courseActivityId"] for a in fakes.nomis_allocations.values()) == [300, 301]
+    assert success["nomisAllocationId"] != ""

@@ -271,10 +271,16 @@ async def test_hearing_repair(service: ServiceHarness, world: AdjudicationsWorld
     ]
 
 
-async def test_repair_failures_answer_500_without_an_audit(
+async def test_repair_of_an_unknown_charge_answers_404_without_an_audit(
     service: ServiceHarness, world: AdjudicationsWorld
 ) -> None:
+    """The original answers 500 `Unexpected error: 404 Not Found from GET …` when DPS has no such charge;
+    we answer 404 naming it (issue 14: a repair of an unknown record is never a server error)."""
     status, body, _ = await service.request("POST", FULL, roles=[UPDATE_ROLE])
-    assert status == 500 and body["userMessage"].startswith("Unexpected error: 404 Not Found from GET")
+    assert status == 404
+    assert body["userMessage"].startswith(
+        f"Not Found: prisonId {PRISON}, offenderNo {OFFENDER}, chargeNumber 12345-1: the adjudications API "
+        "has no such record (404 Not Found from GET"
+    )
     assert service.events("adjudication-adjudication-repair") == []
     assert service.estate.mapping.requests("POST") == []

@@ -393,16 +393,20 @@ async def test_appearance_insert_repair_can_prevent_a_clone(service: ServiceHarn
     assert [c["bookingId"] for c in world.nomis.cases.values()] == [1]
 
 
-async def test_repair_of_a_failing_handler_answers_500_without_repair_telemetry(
+async def test_repair_of_a_failing_handler_answers_404_without_repair_telemetry(
     service: ServiceHarness, world: World
 ) -> None:
-    """A handler that throws (here: awaiting the case mapping) fails the request; no repair event is emitted."""
+    """A handler that throws (here: awaiting the case mapping) fails the request; no repair event is emitted.
+
+    The original answers 500 `Unexpected error: Missing DPS Case …`; the parent is missing, which is not a
+    fault of the service, so we answer 404 with the same message (issue 14: never a 500 for bad input).
+    """
     await world.dps_case()
     await world.dps_appearance()
     status, body, _ = await service.request(
         "POST", f"{APPEARANCE}/dps-charge/{CHARGE_ID}/repair", roles=[UPDATE_ROLE]
     )
-    assert status == 500
-    assert body["userMessage"] == f"Unexpected error: Missing DPS Case: {CASE_ID}"
+    assert status == 404
+    assert body["userMessage"] == f"Not Found: Missing DPS Case: {CASE_ID}"
     assert len(service.events("charge-create-awaiting-parent")) == 1
     assert service.events("court-sentencing-repair-charge-inserted") == []

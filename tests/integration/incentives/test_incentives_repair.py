@@ -48,12 +48,14 @@ async def test_repair_resends_the_current_incentive(clean_estate: Estate) -> Non
 
 @pytest.mark.scenario("visits-and-incentives", 72)
 async def test_repair_without_a_current_incentive_is_an_error(clean_estate: Estate) -> None:
+    """The original answers 500 `Unexpected error: No current incentive ...`; an unknown record is the
+    caller's mistake, not a server fault, so we answer 404 with the same message (issue 14)."""
     async with incentives_service(clean_estate) as harness:
         status, body, _ = await harness.request(
             "POST", "/incentives/prisoner/A1234AA/repair", roles=[UPDATE_ROLE]
         )
-    assert status == 500
-    assert body["userMessage"] == "Unexpected error: No current incentive for prisonNumber A1234AA"
+    assert status == 404
+    assert body["userMessage"] == "Not Found: No current incentive for prisonNumber A1234AA"
     assert not clean_estate.nomis.requests()
     assert not harness.events("incentives-repair")
 

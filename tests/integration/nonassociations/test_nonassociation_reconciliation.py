@@ -287,13 +287,21 @@ async def test_pair_endpoint_lists_the_differences(clean_estate: Estate) -> None
     assert event == {"offenderNo1": "A0001TY", "offenderNo2": "B0001TZ", "nomis": NOMIS_LAND, "dps": DPS_WING}
 
 
-async def test_pair_endpoint_upstream_failure_is_a_500(clean_estate: Estate) -> None:
+async def test_pair_endpoint_unknown_prisoners_are_a_404_and_upstream_failures_a_500(
+    clean_estate: Estate,
+) -> None:
+    """A NOMIS 404 (prisoners it does not know) is our 404 naming them; any other failure stays 500."""
     async with na_service(clean_estate, listen=False) as harness:
-        status, body, _ = await harness.request(
-            "GET", "/non-associations/reconciliation/A0001TY/ns/B0001TZ", roles=[ROLE]
+        path = "/non-associations/reconciliation/A0001TY/ns/B0001TZ"
+        status, body, _ = await harness.request("GET", path, roles=[ROLE])
+        assert status == 404
+        assert body["userMessage"].startswith(
+            "Not Found: prisonNumber1 A0001TY, prisonNumber2 B0001TZ: the nomis API has no such record"
         )
-    assert status == 500
-    assert body["userMessage"].startswith("Unexpected error: 404 Not Found from GET")
+        clean_estate.nomis.inject_fault(path_pattern=r"/non-associations/.*", status=503)
+        status, body, _ = await harness.request("GET", path, roles=[ROLE])
+        assert status == 500
+        assert body["userMessage"].startswith("Unexpected error: 503 Service Unavailable from GET")
 
 
 @pytest.mark.scenario(SPEC, 103)

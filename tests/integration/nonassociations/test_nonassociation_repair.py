@@ -42,6 +42,9 @@ async def test_repair_needs_the_update_role_and_reports_failures(clean_estate: E
         assert (await harness.request("POST", "/non-associations/1/repair"))[0] == 401
         assert (await harness.request("POST", "/non-associations/1/repair", roles=["ROLE_BANANAS"]))[0] == 403
         status, body, _ = await harness.request("POST", "/non-associations/1/repair", roles=[ROLE])
-        assert status == 500 and body["userMessage"].startswith("Unexpected error: 404 Not Found")
+        # A DPS 404 names the record with 404 (the original: 500 "Unexpected error"; issue 14).
+        assert status == 404 and body["userMessage"].startswith(
+            "Not Found: nonAssociationId 1: the non-associations API has no such record (404 Not Found"
+        )
         assert harness.events("to-nomis-synch-non-association-repair") == []
         assert len(harness.events("non-association-create-failed")) == 1

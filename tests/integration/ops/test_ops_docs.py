@@ -122,6 +122,86 @@ async def test_the_production_document(clean_estate: Estate) -> None:
                 assert node["example"] == "2021-07-16T12:34:56"
 
 
+OPEN_OPERATIONS = {
+    ("/health", "get"),
+    ("/health/ping", "get"),
+    ("/health/liveness", "get"),
+    ("/health/readiness", "get"),
+    ("/info", "get"),
+    ("/v3/api-docs", "get"),
+    ("/v3/api-docs/swagger-config", "get"),
+    ("/swagger-ui/index.html", "get"),
+    ("/swagger-ui.html", "get"),
+}
+ERROR_BODY = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
+# Statuses particular to a route, beyond the shared 400/401/403/500 (issue 13 part 4, issue 14 part 3).
+OWN_STATUSES = {
+    ("/activities/{activityScheduleId}", "post"): {"201", "404"},
+    ("/activities/{activityScheduleId}", "put"): {"200", "404"},
+    ("/allocations/{allocationId}", "put"): {"200", "404"},
+    ("/attendances/{attendanceId}", "put"): {"200", "404"},
+    ("/activities/reports/reconciliation/allocations", "put"): {"202", "409"},
+    ("/incentives/prisoner/{prisonNumber}/repair", "post"): {"200", "404"},
+    ("/incentives/reports/reconciliation", "put"): {"202", "409"},
+    ("/non-associations/{nonAssociationId}/repair", "post"): {"200", "404"},
+    ("/non-associations/reconciliation/{prisonNumber1}/ns/{prisonNumber2}", "get"): {"200", "404"},
+    ("/prisoners/{offenderNo}/sentencing-adjustments/{adjustmentId}/repair", "post"): {"200", "404"},
+    (
+        "/sentencing-adjustments/nomis-adjustment-category/{nomisAdjustmentCategory}"
+        "/nomis-adjustment-id/{nomisAdjustmentId}",
+        "delete",
+    ): {"204", "404", "409"},
+    ("/prisoners/{offenderNo}/visits/resynchronise/{visitId}", "post"): {"204", "404"},
+    ("/queue-admin/retry-dlq/{dlqName}", "put"): {"200", "404"},
+    ("/queue-admin/purge-queue/{queueName}", "put"): {"200", "404"},
+    ("/queue-admin/get-dlq-messages/{dlqName}", "get"): {"200", "404"},
+    ("/duplicates/{duplicateId}", "get"): {"200", "400", "404"},
+    ("/duplicates/{duplicateId}/resolve", "post"): {"200", "400", "404", "409", "502"},
+    ("/health", "get"): {"200", "503"},
+    ("/health/readiness", "get"): {"200", "503"},
+    ("/swagger-ui.html", "get"): {"302"},
+}
+
+
+async def test_every_answer_is_documented_and_open_routes_need_no_token(clean_estate: Estate) -> None:
+    """Open routes say `security: []`; protected ones list 401 (empty, `WWW-Authenticate`), 403 and 500;
+    a route with parameters lists 400; each route lists its own 404/409/503; errors are ErrorResponse."""
+    async with running_service(clean_estate, queues=[]) as harness:
+        doc = await api_docs(harness)
+    validate(doc)
+    operations = {(path, method): op for path, ops in doc["paths"].items() for method, op in ops.items()}
+    assert {key for key, op in operations.items() if op.get("security") == []} == OPEN_OPERATIONS
+    for key, operation in operations.items():
+        responses = operation["responses"]
+        statuses = set(responses)
+        if key not in OPEN_OPERATIONS:
+            assert {"401", "403", "500"} <= statuses, key
+            assert "content" not in responses["401"], key
+            assert "WWW-Authenticate" in responses["401"]["headers"], key
+        if operation.get("parameters") and key not in OPEN_OPERATIONS:
+            assert "400" in statuses, key
+        assert OWN_STATUSES.get(key, set()) <= statuses, key
+        for status, response in responses.items():
+            if (
+                status.startswith(("4", "5"))
+                and status != "401"
+                and key[0] not in ("/health", "/health/readiness")
+            ):
+                assert response["content"] == ERROR_BODY, (key, status)
+        if key not in OPEN_OPERATIONS:
+            answered = {"200", "201", "202", "204", "400", "401", "403", "404", "409", "500"}
+            assert not statuses - answered - OWN_STATUSES.get(key, set()), key
+    health_down = operations[("/health", "get")]["responses"]["503"]["content"]["application/json"]["schema"]
+    assert health_down == {"$ref": "#/components/schemas/HealthStatus"}
+    # Empty success bodies are documented as empty, not as JSON.
+    assert "content" not in operations[("/allocations/{allocationId}", "put")]["responses"]["200"]
+    assert "content" not in operations[("/incentives/reports/reconciliation", "put")]["responses"]["202"]
+    ids = operations[("/allocations/{allocationId}", "put")]["parameters"][0]["schema"]
+    assert (ids["minimum"], ids["maximum"]) == (1, 2**63 - 1)
+    prisoner = operations[("/incentives/prisoner/{prisonNumber}/repair", "post")]["parameters"][0]["schema"]
+    assert prisoner["pattern"] == "^[A-Z0-9]{1,10}$"
+
+
 @pytest.mark.scenario("framework", 16)
 async def test_date_time_examples_have_no_zone(clean_estate: Estate) -> None:
     async with running_service(clean_estate, queues=[], domains=[docs_domain]) as harness:

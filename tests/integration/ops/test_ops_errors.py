@@ -11,6 +11,8 @@ from prisoner_to_nomis_update.framework.auth import Principal, require_role
 from prisoner_to_nomis_update.framework.domain import Domain, DomainContext
 from prisoner_to_nomis_update.framework.errors import BadRequest, NotFound
 from prisoner_to_nomis_update.framework.http import HttpError
+from prisoner_to_nomis_update.framework.params import RecordId
+from prisoner_to_nomis_update.framework.synchronise import AwaitDependentStateRetry, AwaitParentEntityRetry
 
 ROLE = "ROLE_PRISONER_TO_NOMIS__UPDATE__RW"
 
@@ -33,6 +35,18 @@ def error_domain(context: DomainContext) -> Domain:
             await context.apis.get("nomis").get_json(f"/sync/{offenderNo}/domestic-status")
         except HttpError as error:
             raise BadRequest(str(error)) from error
+
+    @router.put("/test/incidents/{incidentId}/parent")
+    async def awaiting_parent(incidentId: RecordId, _: Principal = role) -> None:
+        raise AwaitParentEntityRetry(f"Missing incident location for {incidentId}")
+
+    @router.put("/test/incidents/{incidentId}/dependent")
+    async def awaiting_state(incidentId: RecordId, _: Principal = role) -> None:
+        raise AwaitDependentStateRetry("Expected dependent state not yet correct, retrying: locked")
+
+    @router.put("/test/incidents/{incidentId}/repair")
+    async def repair(incidentId: RecordId, _: Principal = role) -> None:
+        await context.apis.get("nomis").get_json(f"/incidents/{incidentId}")
 
     return Domain(name="test", queue_id="test", handlers={}, router=router)
 
@@ -73,3 +87,39 @@ async def test_error_bodies(clean_estate: Estate) -> None:
         status, body, _ = await harness.request("DELETE", "/test/unexpected", roles=[ROLE])
         assert status == 405
         assert body["status"] == 405
+
+
+async def test_a_record_downstream_does_not_have_is_a_404_naming_it(clean_estate: Estate) -> None:
+    """Issue 14: a repair of an unknown record answers 404 naming it (the original: 500), a malformed id
+    400; any other downstream failure is still the original's 500."""
+    async with running_service(clean_estate, queues=[], domains=[error_domain]) as harness:
+        status, body, _ = await harness.request("PUT", "/test/incidents/42/repair", roles=[ROLE])
+        assert status == 404
+        message = (
+            "incidentId 42: the nomis API has no such record "
+            f"(404 Not Found from GET {clean_estate.nomis.url}/incidents/42)"
+        )
+        assert (body["userMessage"], body["developerMessage"]) == (f"Not Found: {message}", message)
+
+        for malformed in ("0", "-1", "abc", str(2**63)):
+            status, body, _ = await harness.request(
+                "PUT", f"/test/incidents/{malformed}/repair", roles=[ROLE]
+            )
+            assert status == 400 and body["userMessage"].startswith("Invalid Argument: path.incidentId")
+
+        clean_estate.nomis.inject_fault(path_pattern="/incidents/43", status=500)
+        status, body, _ = await harness.request("PUT", "/test/incidents/43/repair", roles=[ROLE])
+        assert status == 500
+        assert body["userMessage"].startswith("Unexpected error: 500 Internal Server Error from GET")
+
+
+async def test_a_repair_that_would_wait_on_a_queue_answers_at_once(clean_estate: Estate) -> None:
+    """A parent not yet in NOMIS is missing as far as a repair goes (404); NOMIS's 424 is a 409 to retry."""
+    async with running_service(clean_estate, queues=[], domains=[error_domain]) as harness:
+        status, body, _ = await harness.request("PUT", "/test/incidents/7/parent", roles=[ROLE])
+        assert (status, body["userMessage"]) == (404, "Not Found: Missing incident location for 7")
+        status, body, _ = await harness.request("PUT", "/test/incidents/7/dependent", roles=[ROLE])
+        assert status == 409
+        assert body["userMessage"] == (
+            "Expected dependent state not yet correct, retrying: locked (try again once NOMIS has caught up)"
+        )

@@ -90,16 +90,15 @@ async def test_repair_without_mapping_creates(service: ServiceHarness, world: Se
     assert len(service.events("sentencing-adjustment-create-success")) == 1
 
 
-async def test_repair_of_mapped_adjustment_missing_in_dps_is_a_500(
+async def test_repair_of_mapped_adjustment_missing_in_dps_is_a_404(
     service: ServiceHarness, world: SentencingWorld
 ) -> None:
+    """Spec A8.5 answers 500 `Unexpected error: Mapping or adjustment not found ...`; we answer 404 with
+    the same message: the adjustment is unknown to DPS, not a fault of the service (issue 14)."""
     world.mapping(12345, "SENTENCE")
     status, body, _ = await service.request("POST", REPAIR, roles=[UPDATE_ROLE])
-    assert status == 500
-    assert (
-        body["userMessage"]
-        == f"Unexpected error: Mapping or adjustment not found for adjustment {ADJUSTMENT_ID}"
-    )
+    assert status == 404
+    assert body["userMessage"] == f"Not Found: Mapping or adjustment not found for adjustment {ADJUSTMENT_ID}"
     assert service.events("to-nomis-synch-adjustment-repair") == []
 
 

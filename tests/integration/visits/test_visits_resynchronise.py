@@ -105,10 +105,20 @@ async def test_invalid_visit_type_is_a_400(
     assert harness.events("to-nomis-synch-visit-resynchronisation-repair") == []
 
 
-async def test_missing_dps_visit_is_a_500(estate: Estate, endpoint: ServiceHarness) -> None:
-    """Spec A8/0.8: downstream errors are 500 'Unexpected error: <message>', and no repair telemetry."""
+async def test_missing_dps_visit_is_a_404_naming_it(estate: Estate, endpoint: ServiceHarness) -> None:
+    """Spec A8/0.8 answer a DPS 404 with 500 'Unexpected error'; we answer 404 naming the visit (issue 14:
+    bad input is never a server error). Still no repair telemetry; a malformed id is a 400."""
     harness = endpoint
     status, body, _ = await harness.request("POST", PATH, roles=[ROLE])
-    assert status == 500
-    assert body["userMessage"].startswith("Unexpected error: 404 Not Found from GET ")
+    assert status == 404
+    assert body["userMessage"].startswith(
+        "Not Found: offenderNo A1234KT, visitId BGHJ-1991-GG: the visits API has no such record "
+        f"(404 Not Found from GET {estate.dps['visits'].url}/visits/BGHJ-1991-GG)"
+    )
     assert harness.events("to-nomis-synch-visit-resynchronisation-repair") == []
+    for malformed in (
+        "/prisoners/a1234kt/visits/resynchronise/X",
+        "/prisoners/A1234KT/visits/resynchronise/-x",
+    ):
+        status, body, _ = await harness.request("POST", malformed, roles=[ROLE])
+        assert status == 400 and body["userMessage"].startswith("Invalid Argument: path."), malformed

@@ -2,12 +2,15 @@
 
 NOMIS upserts by course activity + booking but, as the original's runbook records, two upserts for the
 same pair at the same moment can both insert. We prevent that within a process with a lock per pair and
-repair it across processes: whoever *created* re-checks the course's active allocations for the booking
-and deletes all but the oldest, so both racers converge on the same single row.
+repair it across processes: whoever *created* a row asks whether NOMIS now holds more active
+allocations for the booking than DPS does (one NOMIS and one DPS read, whatever the course's size).
+Only then does it look through the course for the booking's rows and delete all but the oldest, so
+both racers converge on the same single row. The racer that finishes last always sees both rows.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -16,7 +19,7 @@ from prisoner_to_nomis_update.domains.activities.clients import (
     ActivityMappingApi,
     NomisActivitiesApi,
 )
-from prisoner_to_nomis_update.domains.activities.models import UpsertAllocationResponse
+from prisoner_to_nomis_update.domains.activities.models import BookingCounts, UpsertAllocationResponse
 from prisoner_to_nomis_update.domains.activities.transform import allocation_request
 from prisoner_to_nomis_update.framework.locks import KeyedLocks
 from prisoner_to_nomis_update.framework.telemetry import Telemetry
@@ -51,7 +54,7 @@ class AllocationService:
             request = allocation_request(allocation)
             async with self.locks.hold((course_activity_id, allocation.bookingId)):
                 response = await self.nomis.upsert_allocation(course_activity_id, request)
-                if response.created:
+                if response.created and await self._nomis_holds_more(response.prisonId, allocation.bookingId):
                     await self._remove_duplicates(course_activity_id, allocation.bookingId, response)
             telemetry_map["nomisAllocationId"] = response.offenderProgramReferenceId
             telemetry_map["prisonId"] = response.prisonId
@@ -59,6 +62,20 @@ class AllocationService:
             self.telemetry.track_event("activity-allocation-failed", telemetry_map)
             raise
         self.telemetry.track_event("activity-allocation-success", telemetry_map)
+
+    async def _nomis_holds_more(self, prison: str, booking_id: int) -> bool:
+        """NOMIS has more active allocations for the booking than DPS: a duplicate may have been made.
+
+        The reconciliation counts of both sides (one call each, the same pair the allocation report
+        compares). A false alarm (DPS ended another of the booking's allocations a moment ago) costs
+        one look through the course; a duplicate hidden by DPS being ahead of NOMIS on another course
+        shows in the next allocation reconciliation as `different_count`.
+        """
+        nomis, dps = await asyncio.gather(
+            self.nomis.allocation_counts(prison, suspended=False),
+            self.activities.allocation_counts(prison, suspended=False),
+        )
+        return count_for(nomis, booking_id) > count_for(dps, booking_id)
 
     async def _remove_duplicates(
         self, course_activity_id: int, booking_id: int, response: UpsertAllocationResponse
@@ -82,3 +99,7 @@ class AllocationService:
                 },
             )
         response.offenderProgramReferenceId = keep
+
+
+def count_for(counts: BookingCounts, booking_id: int) -> int:
+    return sum(entry.count for entry in counts.bookings if entry.bookingId == booking_id)

@@ -12,10 +12,11 @@ from prisoner_to_nomis_update.domains.adjudications.models import (
 from prisoner_to_nomis_update.domains.adjudications.outcomes import Outcomes
 from prisoner_to_nomis_update.domains.adjudications.punishments import Punishments
 from prisoner_to_nomis_update.domains.adjudications.wiring import Apis
+from prisoner_to_nomis_update.framework.errors import Conflict
 
 
-class AdjudicationStillMapped(RuntimeError):
-    """The full repair found the charge mapped again when it came to create it: someone else did."""
+class AdjudicationStillMapped(Conflict):
+    """The full repair found the charge mapped again when it came to create it: someone else did (409)."""
 
 
 class Repairs:

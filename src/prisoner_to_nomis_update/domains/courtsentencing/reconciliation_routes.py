@@ -14,6 +14,8 @@ from fastapi import APIRouter, Body, Depends, Response
 
 from prisoner_to_nomis_update.domains.courtsentencing.reconciliation import CourtSentencingReconciliation
 from prisoner_to_nomis_update.framework.auth import Principal, require_role
+from prisoner_to_nomis_update.framework.params import PrisonNumber, PrisonNumbers, RecordId, Reference
+from prisoner_to_nomis_update.framework.responses import error_responses
 
 UPDATE_ROLE = "ROLE_PRISONER_TO_NOMIS__UPDATE__RW"
 CASES = "/prisoners/{offenderNo}/court-sentencing/court-cases"
@@ -21,6 +23,11 @@ MISMATCH_SHAPE = (
     "MismatchCaseResponse: {offenderNo, dpsCaseId, nomisCaseId, nomisBookingId, caseCountMismatch, mismatch}; "
     "mismatch (null when the case matches): {differences: [{property, dps, nomis, id}], nomisCase, dpsCase, "
     "nomisBookingId}."
+)
+
+
+UNKNOWN_CASE = error_responses(
+    404, described={404: "No mapping for the case, or NOMIS or DPS does not have it (the message says which)"}
 )
 
 
@@ -35,34 +42,40 @@ def build_reconciliation_router(reconciliation: CourtSentencingReconciliation) -
     @router.get(
         CASES + "/dps-case-id/{dpsCaseId}/reconciliation",
         operation_id="checkCourtCaseByDpsId",
+        responses=UNKNOWN_CASE,
         summary="Compare the DPS court case with the NOMIS case it is mapped to",
         description=MISMATCH_SHAPE + " 404 when there is no mapping or either system lacks the case.",
     )
-    async def by_dps_id(offenderNo: str, dpsCaseId: str, _: Principal = role) -> Response:
+    async def by_dps_id(offenderNo: PrisonNumber, dpsCaseId: Reference, _: Principal = role) -> Response:
         return _json((await reconciliation.check_case_by_dps_id(offenderNo, dpsCaseId)).json())
 
     @router.get(
         CASES + "/nomis-case-id/{nomisCaseId}/reconciliation",
         operation_id="checkCourtCaseByNomisId",
+        responses=UNKNOWN_CASE,
         summary="Compare the NOMIS court case with the DPS case it is mapped to",
         description=MISMATCH_SHAPE + " 404 when there is no mapping or either system lacks the case.",
     )
-    async def by_nomis_id(offenderNo: str, nomisCaseId: int, _: Principal = role) -> Response:
+    async def by_nomis_id(offenderNo: PrisonNumber, nomisCaseId: RecordId, _: Principal = role) -> Response:
         return _json((await reconciliation.check_case_by_nomis_id(offenderNo, nomisCaseId)).json())
 
     @router.get(
         CASES + "/nomis-case-id/{nomisCaseId}/dps-case-id/{dpsCaseId}/reconciliation",
         operation_id="checkCourtCasePair",
+        responses=UNKNOWN_CASE,
         summary="Compare a given NOMIS court case with a given DPS case, whether or not they are mapped",
         description=MISMATCH_SHAPE
         + " nomisBookingId is always null here. 404 when either system lacks the case.",
     )
-    async def pair(offenderNo: str, nomisCaseId: int, dpsCaseId: str, _: Principal = role) -> Response:
+    async def pair(
+        offenderNo: PrisonNumber, nomisCaseId: RecordId, dpsCaseId: Reference, _: Principal = role
+    ) -> Response:
         return _json((await reconciliation.check_case_pair(offenderNo, nomisCaseId, dpsCaseId)).json())
 
     @router.get(
         CASES + "/reconciliation",
         operation_id="checkPrisonerCourtCases",
+        responses=error_responses(404, described={404: "NOMIS or DPS does not know the prisoner"}),
         summary="Compare every court case of a prisoner, showing the counterpart id of every item",
         description=(
             "A list of " + MISMATCH_SHAPE + " Every mapped case is listed, matched or not; each item shows "
@@ -71,20 +84,21 @@ def build_reconciliation_router(reconciliation: CourtSentencingReconciliation) -
             "and the DPS and NOMIS counts in dpsCaseId and nomisCaseId."
         ),
     )
-    async def prisoner(offenderNo: str, _: Principal = role) -> Response:
+    async def prisoner(offenderNo: PrisonNumber, _: Principal = role) -> Response:
         cases = await reconciliation.check_prisoner(offenderNo, extra_info=True)
         return _json([case.json() for case in cases])
 
     @router.post(
         "/prisoners/court-sentencing/court-cases/reconciliation",
         operation_id="checkPrisonersCourtCases",
+        responses=error_responses(404, described={404: "NOMIS or DPS does not know one of the prisoners"}),
         summary="Compare the court cases of several prisoners, listing only the mismatches",
         description=(
             "Body: a JSON array of prisoner numbers. Answers one list per prisoner, in the same order, "
             "holding only mismatched cases (and a case-count mismatch entry when the counts differ)."
         ),
     )
-    async def prisoners(offenderNos: list[str] = Body(...), _: Principal = role) -> Response:
+    async def prisoners(offenderNos: PrisonNumbers = Body(...), _: Principal = role) -> Response:
         found = await reconciliation.check_prisoners(offenderNos)
         return _json([[case.json() for case in cases] for cases in found])
 

@@ -42,8 +42,8 @@ log = logging.getLogger(__name__)
 NAME = "incentive"
 
 
-class NoCurrentIncentive(ValueError):
-    """DPS has no current review for the prisoner: the repair endpoint answers 500, as the original."""
+class NoCurrentIncentive(NotFound):
+    """DPS has no current review for the prisoner: the repair answers 404 (the original answered 500)."""
 
 
 def mapping_dump(mapping: IncentiveMappingDto) -> str:

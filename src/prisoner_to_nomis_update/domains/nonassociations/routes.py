@@ -10,6 +10,8 @@ from fastapi import APIRouter, Depends, Response
 from prisoner_to_nomis_update.domains.nonassociations.reconciliation import NonAssociationsReconciliation
 from prisoner_to_nomis_update.domains.nonassociations.service import NonAssociationsService
 from prisoner_to_nomis_update.framework.auth import Principal, require_role
+from prisoner_to_nomis_update.framework.params import PrisonNumber, RecordId
+from prisoner_to_nomis_update.framework.responses import error_responses
 
 UPDATE_ROLE = "ROLE_PRISONER_TO_NOMIS__UPDATE__RW"
 
@@ -22,9 +24,12 @@ def build_router(service: NonAssociationsService, reconciliation: NonAssociation
         operation_id="checkNonAssociationPair",
         summary="Compare the non-associations between two prisoners in NOMIS and DPS",
         description="The numbers are compared exactly as given (not re-ordered). No differences: an empty body.",
+        responses=error_responses(404, described={404: "NOMIS does not know one of the prisoners"}),
     )
     async def check_pair(
-        prisonNumber1: str, prisonNumber2: str, _: Principal = Depends(require_role(UPDATE_ROLE))
+        prisonNumber1: PrisonNumber,
+        prisonNumber2: PrisonNumber,
+        _: Principal = Depends(require_role(UPDATE_ROLE)),
     ) -> Response:
         mismatches, _count = await reconciliation.check_pair(prisonNumber1, prisonNumber2)
         if not mismatches:
@@ -45,9 +50,10 @@ def build_router(service: NonAssociationsService, reconciliation: NonAssociation
             "NOMIS record rather than adding a second). Mapping present: amends NOMIS from DPS, and closes "
             "it when DPS has closed it. Emits to-nomis-synch-non-association-repair."
         ),
+        responses=error_responses(404, described={404: "DPS has no such non-association"}),
     )
     async def repair(
-        nonAssociationId: int, _: Principal = Depends(require_role(UPDATE_ROLE))
+        nonAssociationId: RecordId, _: Principal = Depends(require_role(UPDATE_ROLE))
     ) -> dict[str, Any]:
         return await service.repair(nonAssociationId)
 

@@ -31,7 +31,7 @@ from prisoner_to_nomis_update.domains.sentencing.models import (
     NomisAdjustment,
     SentencingAdjustmentMappingDto,
 )
-from prisoner_to_nomis_update.framework.errors import Conflict
+from prisoner_to_nomis_update.framework.errors import Conflict, NotFound
 from prisoner_to_nomis_update.framework.http import HttpError, do_api_call_with_retries
 from prisoner_to_nomis_update.framework.messages import MalformedMessage, RetryMessage
 from prisoner_to_nomis_update.framework.synchronise import (
@@ -50,7 +50,9 @@ NAME = "sentencing-adjustment"
 SAME_LINK = ("adjustmentId", "nomisAdjustmentId", "nomisAdjustmentCategory")
 
 
-class MappingOrAdjustmentNotFound(Exception):
+class MappingOrAdjustmentNotFound(NotFound):
+    """One of the two is missing: a repair answers 404 naming the adjustment (the original 500)."""
+
     def __init__(self, adjustment_id: str) -> None:
         super().__init__(f"Mapping or adjustment not found for adjustment {adjustment_id}")
 

@@ -9,6 +9,8 @@ from fastapi import APIRouter, Depends, Response
 
 from prisoner_to_nomis_update.domains.visits.service import VisitsService
 from prisoner_to_nomis_update.framework.auth import Principal, require_role
+from prisoner_to_nomis_update.framework.params import PrisonNumber, Reference
+from prisoner_to_nomis_update.framework.responses import error_responses
 from prisoner_to_nomis_update.settings import Settings
 
 UPDATE_ROLE = "ROLE_PRISONER_TO_NOMIS__UPDATE__RW"
@@ -23,9 +25,18 @@ def build_router(service: VisitsService, settings: Settings) -> APIRouter:
         status_code=204,
         operation_id="resynchroniseVisit",
         summary="Re-run the booked-visit synchronisation for one DPS visit",
+        response_class=Response,
+        responses=error_responses(
+            400,
+            404,
+            described={
+                400: "A malformed prisoner number or visit id, or a DPS visit NOMIS cannot hold (its type)",
+                404: "DPS has no such visit",
+            },
+        ),
     )
     async def resynchronise(
-        offenderNo: str, visitId: str, _: Principal = Depends(require_role(UPDATE_ROLE))
+        offenderNo: PrisonNumber, visitId: Reference, _: Principal = Depends(require_role(UPDATE_ROLE))
     ) -> Response:
         await service.resynchronise(offenderNo, visitId)
         return Response(status_code=204)
