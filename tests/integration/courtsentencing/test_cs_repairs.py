@@ -170,6 +170,21 @@ async def test_court_case_repair_refuses_a_sentenced_case(service: ServiceHarnes
     assert requests(service.estate.nomis, "POST", ".*/repair") == []
 
 
+@pytest.mark.scenario(SPEC, 111)
+async def test_court_case_repair_refuses_a_case_without_appearances(
+    service: ServiceHarness, world: World
+) -> None:
+    """Not in the original (its request builder fails with a 500): NOMIS needs a start date and court,
+    which only an appearance gives, so the repair is refused with 409 before any mapping is deleted."""
+    await world.dps_case()
+    world.mapped_case()
+    status, body, _ = await service.request("POST", f"{BASE}/court-case/7/repair", roles=[UPDATE_ROLE])
+    assert status == 409, body
+    assert body["userMessage"] == f"Court case {CASE_ID} has no appearances to repair NOMIS from"
+    assert requests(service.estate.mapping, "POST", f"{MAPPING}/court-cases/delete-by-dps-ids") == []
+    assert world.mappings.cases.find("dpsCourtCaseId", CASE_ID) is not None
+
+
 @pytest.mark.scenario(SPEC, 112)
 async def test_court_case_repair_needs_a_mapping(service: ServiceHarness, world: World) -> None:
     for case_id in ("unknown-dps-case", "9876"):

@@ -18,13 +18,14 @@ from prisoner_to_nomis_update.domains.courtsentencing.reconciliation_models impo
     ReconciliationCourtCase,
 )
 from prisoner_to_nomis_update.domains.courtsentencing.requests import NOT_ENTERED, at, case_status
+from prisoner_to_nomis_update.framework.errors import Conflict
 
 # The original always repairs appearances as court appearances; DPS's own type is not carried over (spec Q21).
 COURT_APPEARANCE_TYPE = "CRT"
 
 
-class NothingToRepair(ValueError):
-    """A DPS case without appearances has no start date or court for NOMIS."""
+class NothingToRepair(Conflict):
+    """A DPS case without appearances has no start date or court for NOMIS: answered 409, nothing changed."""
 
 
 def _when(appearance: ReconciliationCourtAppearance) -> datetime:

@@ -56,13 +56,13 @@ def build_router(repairs: CourtSentencingRepairs) -> APIRouter:
             described={
                 400: "A malformed id, or the court case has no mapping",
                 404: MISSING,
-                409: "The DPS court case has a sentence: it cannot be rebuilt",
+                409: "The DPS court case has a sentence, or no appearance: it cannot be rebuilt",
             },
         ),
         summary="Rebuild an unsentenced court case in NOMIS from DPS",
         description=(
             "`courtCaseId` is a NOMIS case id when all digits, otherwise a DPS case id. Refused with 409 when "
-            "the DPS case has a sentence, 400 when the case has no mapping."
+            "the DPS case has a sentence or no appearance, 400 when the case has no mapping."
         ),
     )
     async def court_case_repair(
