@@ -16,8 +16,8 @@ from typing import Any
 
 import orjson
 from aiobotocore.config import AioConfig
-from aiobotocore.session import get_session
 
+from prisoner_to_nomis_update.framework.aws import aws_session
 from prisoner_to_nomis_update.framework.telemetry import Telemetry
 from prisoner_to_nomis_update.settings import QueueSettings, Settings
 
@@ -86,7 +86,7 @@ class QueueService:
 
     async def start(self, subscriptions: dict[str, list[str]]) -> None:
         """Create clients, provision (localstack mode) and resolve every queue URL."""
-        session = get_session()
+        session = aws_session()
         options: dict[str, Any] = {
             "region_name": self.settings.region,
             # Parameter validation re-checks every request against the service model on each call; our
