@@ -9,7 +9,8 @@ repeated just because the mapping API was down.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -234,12 +235,23 @@ async def try_update(
         raise
 
 
-async def track(
-    name: str, telemetry: Telemetry, properties: MutableMapping[str, Any], block: Callable[[], Awaitable[T]]
-) -> T:
-    """Run `block`, emitting `<name>-success` / `-awaiting-parent` / `-awaiting-dependent-state` / `-error`."""
+@contextmanager
+def reported(
+    name: str,
+    telemetry: Telemetry,
+    properties: MutableMapping[str, Any],
+    *,
+    failure_suffix: str = "failed",
+    reason_key: str | None = None,
+) -> Iterator[None]:
+    """Report the block's outcome: `<name>-success` when it completes, `-awaiting-parent` /
+    `-awaiting-dependent-state` (with `reason`) for a not-yet, `<name>-<failure_suffix>` (with the error
+    under `reason_key`, when given) for any other failure, which is re-raised.
+
+    `properties` is read when the block ends, so the block may add what it learns on the way.
+    """
     try:
-        result = await block()
+        yield
     except AwaitParentEntityRetry as error:
         properties["reason"] = str(error)
         telemetry.track_event(f"{name}-awaiting-parent", properties)
@@ -249,8 +261,16 @@ async def track(
         telemetry.track_event(f"{name}-awaiting-dependent-state", properties)
         raise
     except Exception as error:
-        properties["error"] = str(error) or "null"
-        telemetry.track_event(f"{name}-error", properties)
+        if reason_key is not None:
+            properties[reason_key] = str(error) or "null"
+        telemetry.track_event(f"{name}-{failure_suffix}", properties)
         raise
     telemetry.track_event(f"{name}-success", properties)
-    return result
+
+
+async def track(
+    name: str, telemetry: Telemetry, properties: MutableMapping[str, Any], block: Callable[[], Awaitable[T]]
+) -> T:
+    """Run `block`, emitting `<name>-success` / `-awaiting-parent` / `-awaiting-dependent-state` / `-error`."""
+    with reported(name, telemetry, properties, failure_suffix="error", reason_key="error"):
+        return await block()

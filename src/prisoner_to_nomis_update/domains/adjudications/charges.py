@@ -19,7 +19,7 @@ from prisoner_to_nomis_update.domains.adjudications.transform import (
 )
 from prisoner_to_nomis_update.domains.adjudications.wiring import Apis
 from prisoner_to_nomis_update.framework.delivery import may_repeat_earlier_work
-from prisoner_to_nomis_update.framework.synchronise import synchronise
+from prisoner_to_nomis_update.framework.synchronise import reported, synchronise
 
 
 class Charges:
@@ -76,7 +76,7 @@ class Charges:
     async def update_damages(self, event: ChargeEvent) -> None:
         apis = self.apis
         telemetry_map = _charge_telemetry(event)
-        try:
+        with reported("adjudication-damages-updated", apis.telemetry, telemetry_map):
             mapping = await apis.mappings.get_adjudication(event.charge_number)
             _add_mapping(telemetry_map, mapping)
             charge = await apis.dps.get_charge(event.charge_number, event.prison_id)
@@ -85,15 +85,11 @@ class Charges:
                 mapping.adjudicationNumber, UpdateRepairsRequest(repairs=repairs(charge))
             )
             telemetry_map["repairCount"] = count
-        except Exception:
-            apis.telemetry.track_event("adjudication-damages-updated-failed", telemetry_map)
-            raise
-        apis.telemetry.track_event("adjudication-damages-updated-success", telemetry_map)
 
     async def update_evidence(self, event: ChargeEvent) -> None:
         apis = self.apis
         telemetry_map = _charge_telemetry(event)
-        try:
+        with reported("adjudication-evidence-updated", apis.telemetry, telemetry_map):
             mapping = await apis.mappings.get_adjudication(event.charge_number)
             _add_mapping(telemetry_map, mapping)
             charge = await apis.dps.get_charge(event.charge_number, event.prison_id)
@@ -101,10 +97,6 @@ class Charges:
                 mapping.adjudicationNumber, UpdateEvidenceRequest(evidence=evidence(charge))
             )
             telemetry_map["evidenceCount"] = count
-        except Exception:
-            apis.telemetry.track_event("adjudication-evidence-updated-failed", telemetry_map)
-            raise
-        apis.telemetry.track_event("adjudication-evidence-updated-success", telemetry_map)
 
 
 def _charge_telemetry(event: ChargeEvent) -> dict[str, Any]:

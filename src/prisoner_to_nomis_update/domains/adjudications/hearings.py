@@ -19,7 +19,7 @@ from prisoner_to_nomis_update.domains.adjudications.transform import (
 from prisoner_to_nomis_update.domains.adjudications.wiring import Apis
 from prisoner_to_nomis_update.framework.delivery import may_repeat_earlier_work
 from prisoner_to_nomis_update.framework.http import HttpError
-from prisoner_to_nomis_update.framework.synchronise import synchronise
+from prisoner_to_nomis_update.framework.synchronise import reported, synchronise
 
 
 class HearingNotFound(LookupError):
@@ -90,7 +90,7 @@ class Hearings:
     async def update(self, event: HearingEvent) -> None:
         apis = self.apis
         telemetry_map = hearing_telemetry(event)
-        try:
+        with reported("hearing-updated", apis.telemetry, telemetry_map):
             mapping = await apis.mappings.get_adjudication(event.charge_number)
             telemetry_map["adjudicationNumber"] = mapping.adjudicationNumber
             hearing_mapping = await apis.mappings.get_hearing(event.dps_hearing_id)
@@ -103,15 +103,11 @@ class Hearings:
                 hearing_mapping.nomisHearingId,
                 update_hearing_request(hearing, location),
             )
-        except Exception:
-            apis.telemetry.track_event("hearing-updated-failed", telemetry_map)
-            raise
-        apis.telemetry.track_event("hearing-updated-success", telemetry_map)
 
     async def delete(self, event: HearingEvent) -> None:
         apis = self.apis
         telemetry_map = hearing_telemetry(event)
-        try:
+        with reported("hearing-deleted", apis.telemetry, telemetry_map):
             mapping = await apis.mappings.get_adjudication(event.charge_number)
             telemetry_map["adjudicationNumber"] = mapping.adjudicationNumber
             hearing_mapping = await apis.mappings.get_hearing(event.dps_hearing_id)
@@ -123,7 +119,3 @@ class Hearings:
                 if error.status != 404:
                     raise
             await apis.mappings.delete_hearing(event.dps_hearing_id)
-        except Exception:
-            apis.telemetry.track_event("hearing-deleted-failed", telemetry_map)
-            raise
-        apis.telemetry.track_event("hearing-deleted-success", telemetry_map)

@@ -18,7 +18,7 @@ from prisoner_to_nomis_update.domains.adjudications.transform import (
     standard_result,
 )
 from prisoner_to_nomis_update.domains.adjudications.wiring import Apis
-from prisoner_to_nomis_update.framework.synchronise import create_mapping
+from prisoner_to_nomis_update.framework.synchronise import create_mapping, reported
 
 
 class OutcomeNotFound(LookupError):
@@ -44,7 +44,7 @@ class Outcomes:
         telemetry_map = _telemetry(event, hearing_id)
         # Read before the failure telemetry scope, as the original does: a DPS failure only raises.
         charge = await apis.dps.get_charge(charge_number, event.prison_id)
-        try:
+        with reported("hearing-result-upserted", apis.telemetry, telemetry_map):
             entry = _last(
                 e for e in charge.outcomes if e.hearing is not None and str(e.hearing.id) == hearing_id
             )
@@ -68,16 +68,12 @@ class Outcomes:
             )
             telemetry_map["findingCode"] = request.findingCode
             telemetry_map["plea"] = request.pleaFindingCode
-        except Exception:
-            apis.telemetry.track_event("hearing-result-upserted-failed", telemetry_map)
-            raise
-        apis.telemetry.track_event("hearing-result-upserted-success", telemetry_map)
 
     async def upsert_referral_result(self, event: ChargeEvent) -> None:
         apis = self.apis
         charge_number = event.charge_number
         telemetry_map = _telemetry(event)
-        try:
+        with reported("adjudication-referral-upserted", apis.telemetry, telemetry_map):
             charge = await apis.dps.get_charge(charge_number, event.prison_id)
             entry = charge.last_outcome()
             if entry is None:
@@ -93,10 +89,6 @@ class Outcomes:
             )
             telemetry_map["findingCode"] = request.findingCode
             telemetry_map["plea"] = request.pleaFindingCode
-        except Exception:
-            apis.telemetry.track_event("adjudication-referral-upserted-failed", telemetry_map)
-            raise
-        apis.telemetry.track_event("adjudication-referral-upserted-success", telemetry_map)
 
     # ---- deletes (4.8): NOMIS is brought to DPS's current state ----------------------------------
 
@@ -152,7 +144,8 @@ class Outcomes:
     async def delete_referral_result(self, event: ChargeEvent) -> None:
         apis = self.apis
         telemetry_map = _telemetry(event)
-        try:
+        # The same event names as the hearing path (spec 11.8).
+        with reported("hearing-result-deleted", apis.telemetry, telemetry_map):
             mapping = await apis.mappings.get_adjudication(event.charge_number)
             telemetry_map["adjudicationNumber"] = mapping.adjudicationNumber
             charge = await apis.dps.get_charge(event.charge_number, event.prison_id)
@@ -163,11 +156,6 @@ class Outcomes:
                 )
             else:
                 await apis.nomis.delete_referral_result(mapping.adjudicationNumber, mapping.chargeSequence)
-        except Exception:
-            # The same event names as the hearing path (spec 11.8).
-            apis.telemetry.track_event("hearing-result-deleted-failed", telemetry_map)
-            raise
-        apis.telemetry.track_event("hearing-result-deleted-success", telemetry_map)
 
 
 def _telemetry(event: ChargeEvent, hearing_id: str | None = None) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from prisoner_to_nomis_update.domains.adjudications.models import (
 from prisoner_to_nomis_update.domains.adjudications.transform import finding_code_only
 from prisoner_to_nomis_update.domains.adjudications.wiring import Apis
 from prisoner_to_nomis_update.framework.delivery import may_repeat_earlier_work
-from prisoner_to_nomis_update.framework.synchronise import create_mapping, synchronise
+from prisoner_to_nomis_update.framework.synchronise import create_mapping, reported, synchronise
 from prisoner_to_nomis_update.framework.telemetry import as_text
 
 
@@ -126,7 +126,7 @@ class Punishments:
     async def update(self, event: ChargeEvent) -> None:
         apis = self.apis
         telemetry_map = _telemetry(event)
-        try:
+        with reported("punishment-update", apis.telemetry, telemetry_map):
             mapping = await apis.mappings.get_adjudication(event.charge_number)
             _add_mapping(telemetry_map, mapping)
             charge = await apis.dps.get_charge(event.charge_number, event.prison_id)
@@ -137,15 +137,11 @@ class Punishments:
             _add_counts(telemetry_map, plan, response)
             # Always, even with nothing to create or delete, as the original does.
             await self._update_mappings("punishment-update", plan, response, telemetry_map)
-        except Exception:
-            apis.telemetry.track_event("punishment-update-failed", telemetry_map)
-            raise
-        apis.telemetry.track_event("punishment-update-success", telemetry_map)
 
     async def delete(self, event: ChargeEvent) -> None:
         apis = self.apis
         telemetry_map = _telemetry(event)
-        try:
+        with reported("punishment-delete", apis.telemetry, telemetry_map):
             mapping = await apis.mappings.get_adjudication(event.charge_number)
             _add_mapping(telemetry_map, mapping)
             charge = await apis.dps.get_charge(event.charge_number, event.prison_id)
@@ -155,35 +151,27 @@ class Punishments:
             telemetry_map["punishmentsDeletedCount"] = len(response.awardsDeleted)
             if response.awardsDeleted:
                 await self._update_mappings("punishment-delete", AwardPlan(), response, telemetry_map)
-        except Exception:
-            apis.telemetry.track_event("punishment-delete-failed", telemetry_map)
-            raise
-        apis.telemetry.track_event("punishment-delete-success", telemetry_map)
 
     async def quash(self, event: ChargeEvent) -> None:
         apis = self.apis
         telemetry_map = _telemetry(event)
-        try:
+        with reported("punishment-quash", apis.telemetry, telemetry_map):
             mapping = await apis.mappings.get_adjudication(event.charge_number)
             _add_mapping(telemetry_map, mapping)
             charge = await apis.dps.get_charge(event.charge_number, event.prison_id)
             last = charge.last_outcome()
             code = last.outcome.outcome.code if last is not None and last.outcome is not None else None
             if code != "QUASHED":
-                raise NotQuashed(code)
+                refused = NotQuashed(code)
+                # Only this refusal carries its reason (spec scenario 77).
+                telemetry_map["reason"] = str(refused)
+                raise refused
             await apis.nomis.quash(mapping.adjudicationNumber, mapping.chargeSequence)
-        except NotQuashed as error:
-            apis.telemetry.track_event("punishment-quash-failed", {**telemetry_map, "reason": str(error)})
-            raise
-        except Exception:
-            apis.telemetry.track_event("punishment-quash-failed", telemetry_map)
-            raise
-        apis.telemetry.track_event("punishment-quash-success", telemetry_map)
 
     async def unquash(self, event: ChargeEvent) -> None:
         apis = self.apis
         telemetry_map = _telemetry(event)
-        try:
+        with reported("punishment-unquash", apis.telemetry, telemetry_map):
             mapping = await apis.mappings.get_adjudication(event.charge_number)
             _add_mapping(telemetry_map, mapping)
             charge = await apis.dps.get_charge(event.charge_number, event.prison_id)
@@ -200,10 +188,6 @@ class Punishments:
             _add_counts(telemetry_map, plan, response)
             if plan.adopted or plan.to_create or response.awardsDeleted:
                 await self._update_mappings("punishment-unquash", plan, response, telemetry_map)
-        except Exception:
-            apis.telemetry.track_event("punishment-unquash-failed", telemetry_map)
-            raise
-        apis.telemetry.track_event("punishment-unquash-success", telemetry_map)
 
     async def _plan(self, punishments: list[PunishmentDto], mapping: AdjudicationMappingDto) -> AwardPlan:
         plan = await self.planner.partition(await self.planner.planned(punishments))
