@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import time
 from pathlib import Path
@@ -29,9 +28,8 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import RssSampler, ServiceProcess
+from common import RssSampler, ServiceProcess, forget_journals, run_batch
 from common import service_env as common_service_env
-from incentives_recon import sample
 from throughput import MachineCpu, RunResult, WavePublisher, print_result, wait_for
 
 from hmpps_sandbox.domains.adjudications import AdjudicationsFakes, default_hearing, default_punishment
@@ -41,13 +39,6 @@ from hmpps_sandbox.estate import Estate
 MB = 1024 * 1024
 CREATED = "adjudication.report.created"
 RECON_REPORT = "adjudication-reports-reconciliation-report"
-
-
-class _Discard(list):  # type: ignore[type-arg]
-    """A journal that keeps nothing (the reconciliation bench never asks it anything)."""
-
-    def append(self, _: object) -> None:
-        return None
 
 
 class MappingWatcher:
@@ -153,46 +144,27 @@ async def run_reconciliation(estate: Estate, args: argparse.Namespace) -> int:
     seeding = time.perf_counter()
     expected = seed_reconciliation(estate, args.prisoners, args.mismatches)
     seeded_in = time.perf_counter() - seeding
-    for fake in estate.fakes():
-        fake.journal = _Discard()
+    forget_journals(estate)
     env = {
-        **os.environ,
         **common_service_env(estate, "", []),
         "REPORTS_ADJUDICATIONS_RECONCILIATION_PAGE-SIZE": str(args.page_size),
         "LOG_LEVEL": "INFO",
     }
-    started = time.perf_counter()
-    child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "prisoner_to_nomis_update",
-        "batch",
-        "ADJUDICATION_RECON",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    peak = [0.0, 0.0]
-    done = asyncio.Event()
-    sampler = asyncio.create_task(sample(psutil.Process(child.pid), peak, done))
-    output, _ = await child.communicate()
-    elapsed = time.perf_counter() - started
-    done.set()
-    await sampler
-    summary = _summary(output)
+    run = await run_batch("ADJUDICATION_RECON", env)
+    summary = _summary(run.output)
     found = {k: v for k, v in (summary or {}).items() if k not in ("mismatch-count", "success")}
     print(f"\nreconciliation over {args.prisoners:,} prisoners (page size {args.page_size})")
     print(f"  seeded in                     {seeded_in:9.2f}s")
-    print(f"  exit code                     {child.returncode:>9}")
-    print(f"  duration                      {elapsed:9.2f}s (whole batch process, start-up included)")
-    print(f"  prisoners/s                   {args.prisoners / elapsed:9.0f}")
-    print(f"  service peak RSS (MB)         {peak[0] / MB:9.1f}")
-    print(f"  service CPU (s)               {peak[1]:9.2f}")
+    print(f"  exit code                     {run.returncode:>9}")
+    print(f"  duration                      {run.elapsed:9.2f}s (whole batch process, start-up included)")
+    print(f"  prisoners/s                   {args.prisoners / run.elapsed:9.0f}")
+    print(f"  service peak RSS (MB)         {run.peak_rss / MB:9.1f}")
+    print(f"  service CPU (s)               {run.cpu_seconds:9.2f}")
     print(
         f"  mismatches reported           {len(found):>9} of {len(expected)} planted, exact: {found == expected}"
     )
-    if child.returncode != 0 or summary is None or found != expected:
-        sys.stdout.write(output.decode(errors="replace")[-4000:])
+    if run.returncode != 0 or summary is None or found != expected:
+        sys.stdout.write(run.output.decode(errors="replace")[-4000:])
         return 1
     return 0
 

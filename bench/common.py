@@ -268,3 +268,66 @@ if __name__ == "__main__":
         asyncio.run(bare_loop(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6])))
     else:
         sys.exit("usage: common.py bare-loop <endpoint> <region> <queue url> <wait seconds> <expected>")
+
+
+@dataclass
+class BatchRun:
+    """One `prisoner-to-nomis-update batch <TYPE>` child process, measured from outside."""
+
+    returncode: int
+    output: bytes
+    elapsed: float
+    peak_rss: float
+    cpu_seconds: float
+
+
+class _Discard(list):  # type: ignore[type-arg]
+    """A journal that keeps nothing (a bench never asks it anything)."""
+
+    def append(self, _: object) -> None:
+        return None
+
+
+def forget_journals(estate: Estate) -> None:
+    """Stop the fakes recording requests: a report's journal would grow by several entries per prisoner."""
+    for fake in estate.fakes():
+        fake.journal = _Discard()
+
+
+async def run_batch(batch_type: str, env: dict[str, str]) -> BatchRun:
+    """Run a batch job as the CronJob does, sampling its peak RSS and CPU time every 20 ms.
+
+    (getrusage(RUSAGE_CHILDREN) would also count the moto server the bench process runs.)
+    """
+    started = time.perf_counter()
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "prisoner_to_nomis_update",
+        "batch",
+        batch_type,
+        env={**os.environ, **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    process = psutil.Process(child.pid)
+    peak = [0.0, 0.0]
+    done = asyncio.Event()
+
+    async def sample() -> None:
+        while not done.is_set():
+            try:
+                with process.oneshot():
+                    peak[0] = max(peak[0], process.memory_info().rss)
+                    times = process.cpu_times()
+                    peak[1] = times.user + times.system
+            except psutil.Error:
+                return
+            await asyncio.sleep(0.02)
+
+    sampler = asyncio.create_task(sample())
+    output, _ = await child.communicate()
+    elapsed = time.perf_counter() - started
+    done.set()
+    await sampler
+    return BatchRun(child.returncode or 0, output, elapsed, peak[0], peak[1])

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import time
 
 import orjson
 import psutil
+from common import forget_journals, run_batch
 
 from hmpps_sandbox.domains.courtsentencing import CourtSentencingFakes
 from hmpps_sandbox.domains.courtsentencing_documents import distinct_pair
@@ -55,19 +55,6 @@ def seed(estate: Estate, count: int, mismatches: int) -> set[str]:
     return planted
 
 
-async def sample(process: psutil.Process, peak: list[float], done: asyncio.Event) -> None:
-    """Peak RSS and the latest CPU time of the service process, every 20 ms until it exits."""
-    while not done.is_set():
-        try:
-            with process.oneshot():
-                peak[0] = max(peak[0], process.memory_info().rss)
-                times = process.cpu_times()
-                peak[1] = times.user + times.system
-        except psutil.Error:
-            return
-        await asyncio.sleep(0.02)
-
-
 def telemetry(output: bytes, name: str) -> list[dict[str, str]]:
     """The properties of every `name` telemetry event in the service's JSON log lines."""
     found = []
@@ -92,58 +79,32 @@ async def run(count: int, page_size: int, mismatches: int) -> int:
         planted = seed(estate, count, mismatches)
         seeded_in = time.perf_counter() - seeding
         # The journal would grow by five entries per prisoner in this process; nobody reads it here.
-        for fake in estate.fakes():
-            fake.journal = _Discard()
+        forget_journals(estate)
         env = {
-            **os.environ,
             **estate.service_env(queues=[]),
             "REPORTS_COURT-CASE_PRISONER_RECONCILIATION_PAGE-SIZE": str(page_size),
             "LOG_LEVEL": "INFO",
         }
-        started = time.perf_counter()
-        child = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "prisoner_to_nomis_update",
-            "batch",
-            JOB,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-        peak = [0.0, 0.0]
-        done = asyncio.Event()
-        sampler = asyncio.create_task(sample(psutil.Process(child.pid), peak, done))
-        output, _ = await child.communicate()
-        elapsed = time.perf_counter() - started
-        done.set()
-        await sampler
-        reports = telemetry(output, REPORT)
-        found = {event["offenderNo"] for event in telemetry(output, MISMATCH) if "mismatchCount" in event}
+        run = await run_batch(JOB, env)
+        reports = telemetry(run.output, REPORT)
+        found = {event["offenderNo"] for event in telemetry(run.output, MISMATCH) if "mismatchCount" in event}
         own_rss = psutil.Process().memory_info().rss
         print(f"prisoners (= cases)  {count:,} (page size and workers {page_size})")
         print(f"seeded in            {seeded_in:.2f}s")
-        print(f"exit code            {child.returncode}")
-        print(f"duration             {elapsed:.2f}s (whole batch process, start-up included)")
-        print(f"throughput           {count / elapsed:,.0f} cases/s")
-        print(f"service peak RSS     {peak[0] / 2**20:.1f} MiB (psutil, sampled every 20 ms)")
-        print(f"service CPU          {peak[1]:.2f}s (user + system, start-up included)")
+        print(f"exit code            {run.returncode}")
+        print(f"duration             {run.elapsed:.2f}s (whole batch process, start-up included)")
+        print(f"throughput           {count / run.elapsed:,.0f} cases/s")
+        print(f"service peak RSS     {run.peak_rss / 2**20:.1f} MiB (psutil, sampled every 20 ms)")
+        print(f"service CPU          {run.cpu_seconds:.2f}s (user + system, start-up included)")
         print(f"fakes process RSS    {own_rss / 2**20:.1f} MiB (estate, not the service)")
         print(f"report               {reports[0] if reports else 'none'}")
         print(f"mismatches reported  {len(found)} of {len(planted)} planted, exact: {found == planted}")
-        if child.returncode != 0 or not reports or found != planted:
-            sys.stdout.write(output.decode(errors="replace")[-4000:])
+        if run.returncode != 0 or not reports or found != planted:
+            sys.stdout.write(run.output.decode(errors="replace")[-4000:])
             return 1
         return 0
     finally:
         await estate.stop()
-
-
-class _Discard(list):  # type: ignore[type-arg]
-    """A journal that keeps nothing (the bench never asks it anything)."""
-
-    def append(self, _: object) -> None:
-        return None
 
 
 def main() -> int:

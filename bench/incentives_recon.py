@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import time
 
 import orjson
 import psutil
+from common import forget_journals, run_batch
 
 from hmpps_sandbox.domains.incentives import IncentivesFakes
 from hmpps_sandbox.domains.prisoners import PrisonersFake, offender_no
@@ -34,22 +34,6 @@ def plant(count: int, mismatches: int) -> dict[str, str | None]:
     step = max(count // max(mismatches, 1), 1)
     chosen = [offender_no(1 + i * step) for i in range(min(mismatches, count))]
     return {offender: (None if i == 0 else "ENH") for i, offender in enumerate(chosen)}
-
-
-async def sample(process: psutil.Process, peak: list[float], done: asyncio.Event) -> None:
-    """Peak RSS and the latest CPU time of the service process, every 20 ms until it exits.
-
-    (getrusage(RUSAGE_CHILDREN) would also count the moto server this process runs.)
-    """
-    while not done.is_set():
-        try:
-            with process.oneshot():
-                peak[0] = max(peak[0], process.memory_info().rss)
-                times = process.cpu_times()
-                peak[1] = times.user + times.system
-        except psutil.Error:
-            return
-        await asyncio.sleep(0.02)
 
 
 def report_from(output: bytes) -> dict[str, str] | None:
@@ -78,59 +62,33 @@ async def run(count: int, page_size: int, thread_count: int, mismatches: int) ->
         incentives.seed_levels(prisoners.seed_range(count), "STD", planted)
         seeded_in = time.perf_counter() - seeding
         # The journal would grow by two entries per prisoner in this process; nobody reads it here.
-        for fake in estate.fakes():
-            fake.journal = _Discard()
+        forget_journals(estate)
         env = {
-            **os.environ,
             **estate.service_env(queues=[]),
             "REPORTS_INCENTIVES_RECONCILIATION_PAGE-SIZE": str(page_size),
             "REPORTS_INCENTIVES_RECONCILIATION_THREAD-COUNT": str(thread_count),
             "LOG_LEVEL": "INFO",
         }
-        started = time.perf_counter()
-        child = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "prisoner_to_nomis_update",
-            "batch",
-            "INCENTIVES_RECON",
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-        peak = [0.0, 0.0]
-        done = asyncio.Event()
-        sampler = asyncio.create_task(sample(psutil.Process(child.pid), peak, done))
-        output, _ = await child.communicate()
-        elapsed = time.perf_counter() - started
-        done.set()
-        await sampler
-        summary = report_from(output)
+        run = await run_batch("INCENTIVES_RECON", env)
+        summary = report_from(run.output)
         expected = {k: f"STD:{v or 'null'}" for k, v in planted.items()}
         found = {k: v for k, v in (summary or {}).items() if k not in ("mismatch-count", "success")}
         own_rss = psutil.Process().memory_info().rss
         print(f"prisoners            {count:,} (page size {page_size}, thread count {thread_count})")
         print(f"seeded in            {seeded_in:.2f}s")
-        print(f"exit code            {child.returncode}")
-        print(f"duration             {elapsed:.2f}s (whole batch process, start-up included)")
-        print(f"throughput           {count / elapsed:,.0f} prisoners/s")
-        print(f"service peak RSS     {peak[0] / 2**20:.1f} MiB (psutil, sampled every 20 ms)")
-        print(f"service CPU          {peak[1]:.2f}s (user + system, start-up included)")
+        print(f"exit code            {run.returncode}")
+        print(f"duration             {run.elapsed:.2f}s (whole batch process, start-up included)")
+        print(f"throughput           {count / run.elapsed:,.0f} prisoners/s")
+        print(f"service peak RSS     {run.peak_rss / 2**20:.1f} MiB (psutil, sampled every 20 ms)")
+        print(f"service CPU          {run.cpu_seconds:.2f}s (user + system, start-up included)")
         print(f"fakes process RSS    {own_rss / 2**20:.1f} MiB (estate, not the service)")
         print(f"mismatches reported  {len(found)} of {len(expected)} planted, exact: {found == expected}")
-        if child.returncode != 0 or summary is None or found != expected:
-            sys.stdout.write(output.decode(errors="replace")[-4000:])
+        if run.returncode != 0 or summary is None or found != expected:
+            sys.stdout.write(run.output.decode(errors="replace")[-4000:])
             return 1
         return 0
     finally:
         await estate.stop()
-
-
-class _Discard(list):  # type: ignore[type-arg]
-    """A journal that keeps nothing (the bench never asks it anything)."""
-
-    def append(self, _: object) -> None:
-        return None
 
 
 def main() -> int:
